@@ -1,0 +1,23 @@
+"""The ``lsdih`` command line: for researchers (run), centre staff (workflows) and operators."""
+
+from __future__ import annotations
+
+import typer
+
+from gateway.cli import config_command, runs, workflows
+
+app = typer.Typer(
+    name="lsdih",
+    help="Compute gateway of LS DIH: run genomics and proteomics workflows (Snakemake on Dask).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("config")(config_command.show_config)
+app.command("run")(runs.run)
+app.add_typer(runs.runs_app, name="runs")
+app.add_typer(workflows.app, name="workflows")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,175 @@
+"""The workflow catalogue: the staff-authored workflows under ``workflows/<name>/``.
+
+Each folder follows the layout of the Snakemake workflow template and carries a
+``manifest.yaml`` (name, version, inputs, outputs, default resources) that points at the
+parameter JSON Schema the workflow itself validates its config against.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from workflows import WORKFLOWS_DIR
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+FileFormat = Literal["fastq", "fasta", "mgf", "mzml", "bam", "vcf", "tsv", "csv", "json", "html", "txt"]
+
+
+class ManifestError(ValueError):
+    """A workflow folder whose manifest or schema is broken; the message names the file."""
+
+
+class WorkflowNotFound(LookupError):
+    def __init__(self, reference: str, known: list[str]):
+        listing = ", ".join(known) or "none"
+        super().__init__(f"no workflow {reference!r} in the catalogue (known: {listing})")
+        self.reference = reference
+
+
+class InputSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    format: FileFormat
+    multiple: bool = False
+    paired: bool = False
+    optional: bool = False
+    description: str
+
+
+class OutputSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    format: FileFormat
+    description: str
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, path: str) -> str:
+        if Path(path).is_absolute() or ".." in Path(path).parts:
+            raise ValueError("an output path must stay inside the run directory")
+        return path
+
+    @property
+    def is_pattern(self) -> bool:
+        return "{" in self.path
+
+
+class ResourceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    threads: int = Field(1, ge=1)
+    mem_mb: int = Field(1000, ge=1)
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: str
+    title: str
+    description: str
+    inputs: list[InputSpec]
+    params_schema: str
+    outputs: list[OutputSpec] = Field(min_length=1)
+    resources: ResourceSpec = ResourceSpec()
+
+    @field_validator("version")
+    @classmethod
+    def _semantic(cls, version: str) -> str:
+        if not SEMVER.match(version):
+            raise ValueError(f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
+        return version
+
+
+class Workflow:
+    """A catalogue entry: its manifest, folder and parameter schema."""
+
+    def __init__(self, folder: Path, manifest: Manifest):
+        self.folder = folder
+        self.manifest = manifest
+
+    name = property(lambda self: self.manifest.name)
+    version = property(lambda self: self.manifest.version)
+
+    @property
+    def snakefile(self) -> Path:
+        return self.folder / "workflow" / "Snakefile"
+
+    @property
+    def test_dir(self) -> Path:
+        return self.folder / ".test"
+
+    @cached_property
+    def params_schema(self) -> dict[str, Any]:
+        path = self.folder / self.manifest.params_schema
+        try:
+            schema = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as error:
+            raise ManifestError(f"{path}: cannot read the parameter schema: {error}") from None
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            raise ManifestError(f"{path}: not a valid JSON Schema: {error.message}") from None
+        return schema
+
+    def input(self, name: str) -> InputSpec | None:
+        return next((spec for spec in self.manifest.inputs if spec.name == name), None)
+
+    def describe(self) -> dict[str, Any]:
+        """Everything a user needs to call the workflow (``workflows show``, the API)."""
+        return {
+            **self.manifest.model_dump(exclude={"params_schema"}),
+            "params_schema": self.params_schema,
+            "folder": str(self.folder),
+        }
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / "manifest.yaml"
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ManifestError(f"{path}: cannot read: {error}") from None
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ManifestError(f"{path}: {problems}") from None
+    if manifest.name != folder.name:
+        raise ManifestError(f"{path}: name {manifest.name!r} differs from the folder name {folder.name!r}")
+    return manifest
+
+
+class Catalogue:
+    """Workflows found in one or more folders (the shipped ``workflows/`` first)."""
+
+    def __init__(self, roots: list[Path] | None = None):
+        self.roots = roots or [WORKFLOWS_DIR]
+
+    def folders(self) -> list[Path]:
+        return sorted(
+            (folder for root in self.roots for folder in root.iterdir() if (folder / "manifest.yaml").is_file()),
+            key=lambda folder: folder.name,
+        )
+
+    def workflows(self) -> list[Workflow]:
+        return [Workflow(folder, read_manifest(folder)) for folder in self.folders()]
+
+    def get(self, reference: str) -> Workflow:
+        """Find ``NAME`` or ``NAME@VERSION``."""
+        name, _, version = reference.partition("@")
+        known = []
+        for folder in self.folders():
+            known.append(folder.name)
+            if folder.name == name:
+                workflow = Workflow(folder, read_manifest(folder))
+                if version and workflow.version != version:
+                    raise WorkflowNotFound(reference, [f"{name}@{workflow.version}"])
+                return workflow
+        raise WorkflowNotFound(reference, known)

@@ -1,0 +1,238 @@
+"""Create, execute, cancel and resume runs of catalogue workflows.
+
+``prepare_run`` validates everything and records a QUEUED run; ``execute_run`` starts the
+run's driver (:mod:`jobs.driver`) in a process session of its own and supervises it until
+the run ends, reporting progress. A cancel is a state change in the store (CANCELING):
+the supervisor sees it, signals the driver, and kills the whole process group if the
+driver has not stopped within the grace period, so no process outlives a run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from jobs.catalogue import Catalogue, Workflow
+from jobs.params import validate_params
+from jobs.settings import Settings
+from jobs.states import IllegalTransition, RunState, TaskState
+from jobs.store import Run, Store, utcnow
+from jobs.workspace import driver_log_path, resolve_inputs, write_config
+
+
+class RunBusy(RuntimeError):
+    """Another attempt of the same run (or another run in the same folder) is active."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: RunState
+    done: int
+    total: int
+    running_rules: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a run did not complete, with the log a person should open first."""
+
+    message: str
+    rule: str | None = None
+    jobid: int | None = None
+    log: str | None = None
+    log_tail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "rule": self.rule, "jobid": self.jobid, "log": self.log, "log_tail": self.log_tail}
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prepare_run(
+    store: Store,
+    workflow: Workflow,
+    inputs: Mapping[str, Sequence[Path]],
+    params: dict[str, Any],
+    workdir: Path,
+    executor: str,
+    cores: int,
+    tags: dict[str, Any] | None = None,
+) -> Run:
+    """Validate a run request and record it as QUEUED; nothing runs yet.
+
+    If the folder holds an unfinished run of the same workflow with the same inputs and
+    parameters, that run is queued again instead (a resume): Snakemake then reuses every
+    output it completed.
+    """
+    filled = validate_params(workflow.params_schema, params)
+    resolved = resolve_inputs(workflow, inputs)
+    workdir = workdir.expanduser().resolve()
+    previous = store.find_run_by_workdir(workdir, workflow.name)
+    if previous is not None and not previous.run_state.is_terminal:
+        if _process_alive(previous.pid):
+            raise RunBusy(f"run {previous.id} is still {previous.state} in {workdir} (driver pid {previous.pid})")
+        store.transition(previous.id, RunState.SYSTEM_ERROR, error="its driver process disappeared")
+        previous = store.get_run(previous.id)
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_config(workdir, resolved, filled)
+    same_request = previous is not None and previous.params == filled and previous.inputs == resolved
+    if same_request and previous.run_state != RunState.COMPLETE and previous.workflow_version == workflow.version:
+        return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
+    return store.add_run(
+        Run(
+            workflow=workflow.name,
+            workflow_version=workflow.version,
+            params=filled,
+            inputs=resolved,
+            tags=tags or {},
+            workdir=str(workdir),
+            executor=executor,
+            cores=cores,
+        )
+    )
+
+
+def resume_run(store: Store, run_id: str) -> Run:
+    """Queue a failed or cancelled run again; its completed outputs are reused."""
+    return store.transition(run_id, RunState.QUEUED, error=None, ended_at=None)
+
+
+def cancel_run(store: Store, run_id: str) -> Run:
+    """Ask for a run to stop. A queued run is cancelled at once; an active one is signalled
+    by its supervisor. Cancelling a run that already ended changes nothing."""
+    run = store.get_run(run_id)
+    if run.run_state.is_terminal or run.run_state == RunState.CANCELING:
+        return run
+    target = RunState.CANCELED if run.run_state == RunState.QUEUED else RunState.CANCELING
+    try:
+        return store.transition(run_id, target)
+    except IllegalTransition:
+        return store.get_run(run_id)  # it ended meanwhile
+
+
+def progress_of(store: Store, run: Run) -> Progress:
+    return Progress(run.run_state, run.jobs_done, run.jobs_total, store.running_rules(run.id, run.attempt))
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 16384))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def failure_of(store: Store, run: Run) -> Failure | None:
+    """The failing rule, its log tail and the path of its full log (or the driver's)."""
+    if run.run_state in (RunState.COMPLETE, RunState.QUEUED, RunState.RUNNING, RunState.INITIALIZING):
+        return None
+    workdir = Path(run.workdir)
+    failed = [t for t in store.list_tasks(run.id, run.attempt) if t.state == TaskState.EXECUTOR_ERROR]
+    if failed:
+        task = failed[0]
+        logs = [workdir / log for log in task.logs]
+        existing = [log for log in logs if log.is_file() and log.stat().st_size > 0]
+        log = (existing or logs or [driver_log_path(workdir)])[0]
+        return Failure(run.error or task.message or "rule failed", task.rule, task.jobid, str(log), _tail(log))
+    log = driver_log_path(workdir)
+    return Failure(run.error or run.state, log=str(log), log_tail=_tail(log))
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def execute_run(
+    store: Store,
+    run_id: str,
+    settings: Settings,
+    on_progress: Callable[[Progress], None] | None = None,
+    poll_seconds: float = 0.25,
+) -> Run:
+    """Run a QUEUED run to its end in a driver subprocess; return the final run.
+
+    Ctrl-C while waiting cancels the run (and still waits for it to stop).
+    """
+    run = store.get_run(run_id)
+    run = store.transition(run_id, RunState.INITIALIZING, attempt=run.attempt + 1, started_at=utcnow(), jobs_done=0)
+    workdir = Path(run.workdir)
+    log_path = driver_log_path(workdir)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    environment = {
+        **os.environ,
+        **settings.runtime_environment(),
+        "LSDIH_HOME": str(settings.home),
+        "LSDIH_DATABASE_URL": settings.store_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    with open(log_path, "ab") as log:
+        log.write(f"--- attempt {run.attempt} of run {run.id} ---\n".encode())
+        log.flush()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.driver", run.id],
+            cwd=workdir,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    store.update_run(run.id, pid=process.pid)
+    cancel_deadline: float | None = None
+    while True:
+        try:
+            process.wait(timeout=poll_seconds)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        except KeyboardInterrupt:
+            cancel_run(store, run.id)
+        current = store.get_run(run.id)
+        if current.run_state == RunState.CANCELING and cancel_deadline is None:
+            os.kill(process.pid, signal.SIGINT)  # the driver alone: it cancels its jobs
+            cancel_deadline = time.monotonic() + settings.cancel_grace_seconds
+        elif cancel_deadline is not None and time.monotonic() > cancel_deadline:
+            _signal_group(process, signal.SIGKILL)
+        if on_progress is not None:
+            on_progress(progress_of(store, current))
+    # Whatever the driver left in its session (a LocalCluster's workers) ends with it.
+    _signal_group(process, signal.SIGKILL)
+    return _settle(store, run.id, process.returncode, log_path)
+
+
+def _settle(store: Store, run_id: str, returncode: int, log_path: Path) -> Run:
+    """Give a run whose driver is gone a final state if the driver could not."""
+    run = store.get_run(run_id)
+    if run.run_state.is_terminal:
+        return run
+    try:
+        if run.run_state == RunState.CANCELING:
+            return store.transition(run_id, RunState.CANCELED, error="cancelled on request", pid=None)
+        reason = f"the run's driver exited with code {returncode} before the run ended; see {log_path}"
+        return store.transition(run_id, RunState.SYSTEM_ERROR, error=reason, pid=None)
+    except IllegalTransition:
+        return store.get_run(run_id)
+
+

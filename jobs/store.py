@@ -1,0 +1,228 @@
+"""The run store: runs and their tasks, in SQLite (default, WAL mode) or PostgreSQL.
+
+The database is the source of truth about a run. Several processes write to it at once
+(the supervising runner, the Snakemake driver of the run, later the gateway and Celery
+workers), so every state change is a compare-and-set UPDATE guarded by the legal
+source states, never a read-modify-write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from jobs.states import RunState, TaskState, check_transition, sources_of, IllegalTransition
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_run_id)
+    workflow: Mapped[str] = mapped_column(String(100), index=True)
+    workflow_version: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), index=True, default=RunState.QUEUED.value)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workdir: Mapped[str] = mapped_column(Text)
+    executor: Mapped[str] = mapped_column(String(20), default="dask")
+    cores: Mapped[int] = mapped_column(Integer, default=2)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_total: Mapped[int] = mapped_column(Integer, default=0)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    tasks: Mapped[list["Task"]] = relationship(back_populates="run", order_by="Task.id", cascade="all, delete-orphan")
+
+    @property
+    def run_state(self) -> RunState:
+        return RunState(self.state)
+
+
+class Task(Base):
+    """One Snakemake job of one attempt of a run (a WES TaskLog)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("run_id", "attempt", "jobid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    jobid: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(200))
+    wildcards: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    command: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(20), default=TaskState.QUEUED.value)
+    logs: Mapped[list[Any]] = mapped_column(default=list)
+    outputs: Mapped[list[Any]] = mapped_column(default=list)
+    threads: Mapped[int] = mapped_column(Integer, default=1)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    end_time: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    run: Mapped[Run] = relationship(back_populates="tasks")
+
+
+class RunNotFound(LookupError):
+    def __init__(self, run_id: str):
+        super().__init__(f"no run with id {run_id}")
+        self.run_id = run_id
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL and process; the schema is created on first use."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class Store:
+    """Data access for runs and tasks. Short transactions only: other processes write too."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = engine_for(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- runs -------------------------------------------------------------------------
+
+    def add_run(self, run: Run) -> Run:
+        with self.session() as session:
+            session.add(run)
+        return run
+
+    def get_run(self, run_id: str) -> Run:
+        with self.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFound(run_id)
+            return run
+
+    def list_runs(self, limit: int = 50) -> list[Run]:
+        with self.session() as session:
+            return list(session.scalars(select(Run).order_by(Run.created_at.desc()).limit(limit)))
+
+    def find_run_by_workdir(self, workdir: Path, workflow: str) -> Run | None:
+        """The latest run of ``workflow`` in ``workdir`` (so running it again resumes it)."""
+        with self.session() as session:
+            return session.scalars(
+                select(Run)
+                .where(Run.workdir == str(workdir), Run.workflow == workflow)
+                .order_by(Run.created_at.desc())
+                .limit(1)
+            ).first()
+
+    def transition(self, run_id: str, target: RunState, **fields: Any) -> Run:
+        """Move a run to ``target`` if that is legal from its current state, atomically.
+
+        Raises IllegalTransition when the run is in a state from which ``target`` may not
+        be entered (including when another process changed it first).
+        """
+        sources = [state.value for state in sources_of(target)]
+        values = {"state": target.value, **fields}
+        if target.is_terminal:
+            values.setdefault("ended_at", utcnow())
+        with self.session() as session:
+            result = session.execute(
+                update(Run).where(Run.id == run_id, Run.state.in_(sources)).values(**values)
+            )
+            if result.rowcount == 1:
+                return session.get(Run, run_id)
+            run = session.get(Run, run_id)
+        if run is None:
+            raise RunNotFound(run_id)
+        check_transition(run.run_state, target)
+        raise IllegalTransition(run.run_state, target)  # pragma: no cover - raced
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Change non-state fields (progress, pid)."""
+        if "state" in fields:
+            raise ValueError("use transition() to change a run's state")
+        with self.session() as session:
+            session.execute(update(Run).where(Run.id == run_id).values(**fields))
+
+    # -- tasks ------------------------------------------------------------------------
+
+    def upsert_task(self, run_id: str, attempt: int, jobid: int, **fields: Any) -> None:
+        with self.session() as session:
+            task = session.scalars(
+                select(Task).where(Task.run_id == run_id, Task.attempt == attempt, Task.jobid == jobid)
+            ).first()
+            if task is None:
+                task = Task(run_id=run_id, attempt=attempt, jobid=jobid, rule=fields.pop("rule", "?"))
+                session.add(task)
+            for name, value in fields.items():
+                setattr(task, name, value)
+
+    def list_tasks(self, run_id: str, attempt: int | None = None) -> list[Task]:
+        with self.session() as session:
+            query = select(Task).where(Task.run_id == run_id)
+            if attempt is not None:
+                query = query.where(Task.attempt == attempt)
+            return list(session.scalars(query.order_by(Task.id)))
+
+    def running_rules(self, run_id: str, attempt: int) -> list[str]:
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(Task.rule).where(
+                        Task.run_id == run_id, Task.attempt == attempt, Task.state == TaskState.RUNNING.value
+                    )
+                )
+            )

@@ -1,0 +1,123 @@
+"""Layout of a run directory and the config file the runner hands to Snakemake.
+
+A run directory is Snakemake's working directory::
+
+    <workdir>/
+        lsdih/config.yaml     inputs (absolute paths) and validated parameters
+        lsdih/driver.log      what the run's driver process printed (Snakemake's log)
+        results/ logs/        written by the workflow's rules
+        .snakemake/           Snakemake's metadata (what makes a rerun resume)
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from jobs.catalogue import InputSpec, Workflow
+from jobs.params import FieldError, InvalidInputs
+
+CONTROL_DIR = "lsdih"
+
+
+def config_path(workdir: Path) -> Path:
+    return workdir / CONTROL_DIR / "config.yaml"
+
+
+def driver_log_path(workdir: Path) -> Path:
+    return workdir / CONTROL_DIR / "driver.log"
+
+
+# Compressed-or-not first bytes that each format must start with; a cheap guard that
+# catches a swapped argument long before a rule fails on it.
+_SIGNATURES = {"fastq": (b"@",), "fasta": (b">",), "mgf": (b"BEGIN IONS", b"#", b"\n", b"CHARGE", b"COM", b"MASS"), "mzml": (b"<?xml", b"<")}
+
+
+def _first_bytes(path: Path, count: int = 64) -> bytes:
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    opener = gzip.open if head == b"\x1f\x8b" else open
+    with opener(path, "rb") as handle:
+        return handle.read(count).lstrip()
+
+
+def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
+    if not path.is_file():
+        return FieldError(field, f"an existing {spec.format} file", str(path), "file not found")
+    if not os.access(path, os.R_OK):
+        return FieldError(field, f"a readable {spec.format} file", str(path), "file is not readable")
+    signatures = _SIGNATURES.get(spec.format)
+    if signatures is None:
+        return None
+    try:
+        head = _first_bytes(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        return FieldError(field, f"a {spec.format} file", str(path), f"cannot be read: {error}")
+    if head and not head.startswith(signatures):
+        return FieldError(field, f"a {spec.format} file", str(path), f"does not look like {spec.format}: starts with {head[:20]!r}")
+    return None
+
+
+def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]]) -> dict[str, Any]:
+    """Check the given files against the manifest; return the config's ``inputs`` mapping.
+
+    Values are absolute paths: a list for ``multiple`` inputs, a single path otherwise.
+    """
+    errors: list[FieldError] = []
+    resolved: dict[str, Any] = {}
+    for name in sorted(set(given) - {spec.name for spec in workflow.manifest.inputs}):
+        known = ", ".join(spec.name for spec in workflow.manifest.inputs)
+        errors.append(FieldError(f"inputs.{name}", f"one of: {known}", [str(p) for p in given[name]], "is not an input of this workflow"))
+    for spec in workflow.manifest.inputs:
+        paths = [Path(path).expanduser().resolve() for path in given.get(spec.name, [])]
+        field = f"inputs.{spec.name}"
+        if not paths:
+            if not spec.optional:
+                errors.append(FieldError(field, f"{'one or more' if spec.multiple else 'one'} {spec.format} file(s)", None, "is required"))
+            continue
+        if not spec.multiple and len(paths) > (2 if spec.paired else 1):
+            errors.append(FieldError(field, f"one {spec.format} file", [str(p) for p in paths], "takes a single file"))
+            continue
+        if spec.paired and len(paths) % 2:
+            errors.append(FieldError(field, "pairs of files (R1 R2 ...)", [str(p) for p in paths], "needs an even number of files"))
+            continue
+        errors.extend(filter(None, (_check_file(field, path, spec) for path in paths)))
+        resolved[spec.name] = [str(p) for p in paths] if spec.multiple or spec.paired else str(paths[0])
+    if errors:
+        raise InvalidInputs(errors)
+    return resolved
+
+
+def write_config(workdir: Path, inputs: dict[str, Any], params: dict[str, Any]) -> Path:
+    path = config_path(workdir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(yaml.safe_dump({"inputs": inputs, "params": params}, sort_keys=True))
+    temporary.replace(path)
+    return path
+
+
+def _as_glob(pattern: str) -> str:
+    return re.sub(r"\{[^}]+\}", "*", pattern)
+
+
+def collect_outputs(workflow: Workflow, workdir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Files present for each declared output (patterns expanded), and the declared outputs
+    with no non-empty file at all."""
+    found: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for output in workflow.manifest.outputs:
+        paths = sorted(workdir.glob(_as_glob(output.path))) if output.is_pattern else [workdir / output.path]
+        present = [path for path in paths if path.is_file() and path.stat().st_size > 0]
+        if not present:
+            missing.append(output.path)
+        found.extend(
+            {"path": str(path.relative_to(workdir)), "size": path.stat().st_size, "format": output.format}
+            for path in present
+        )
+    return found, missing
