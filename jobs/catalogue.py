@@ -149,14 +149,16 @@ def read_manifest(folder: Path) -> Manifest:
 class Catalogue:
     """Workflows found in one or more folders (the shipped ``workflows/`` first)."""
 
-    def __init__(self, roots: list[Path] | None = None):
-        self.roots = roots or [WORKFLOWS_DIR]
+    def __init__(self, extra_roots: list[Path] | None = None):
+        self.roots = [WORKFLOWS_DIR, *(extra_roots or [])]
 
     def folders(self) -> list[Path]:
-        return sorted(
-            (folder for root in self.roots for folder in root.iterdir() if (folder / "manifest.yaml").is_file()),
-            key=lambda folder: folder.name,
-        )
+        found: dict[str, Path] = {}
+        for root in self.roots:
+            for folder in sorted(root.iterdir()) if root.is_dir() else []:
+                if (folder / "manifest.yaml").is_file():
+                    found.setdefault(folder.name, folder)  # the first root wins
+        return [found[name] for name in sorted(found)]
 
     def workflows(self) -> list[Workflow]:
         return [Workflow(folder, read_manifest(folder)) for folder in self.folders()]

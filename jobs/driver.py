@@ -107,7 +107,7 @@ def close_open_tasks(store: Store, run: Run, state: TaskState) -> None:
 def drive(run_id: str, settings: Settings) -> int:
     store = Store(settings.store_url)
     run = store.get_run(run_id)
-    workflow = Catalogue().get(f"{run.workflow}@{run.workflow_version}")
+    workflow = Catalogue(settings.extra_workflow_roots).get(f"{run.workflow}@{run.workflow_version}")
     recorder = TaskRecorder(store, run.id, run.attempt)
     try:
         store.transition(run.id, RunState.RUNNING)

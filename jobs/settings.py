@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     dask_memory_per_worker_mb: int = Field(
         4000, ge=64, description="Memory (mem_mb resource) each LocalCluster worker offers to rules."
     )
+    workflows_path: str = Field(
+        "", description="Extra catalogue folders (separated by ':') searched after the shipped workflows."
+    )
     executor: str = Field("dask", pattern="^(dask|local)$", description="Default executor for runs: dask or local.")
     cores: int = Field(2, ge=1, description="Default number of rule jobs a run may have in flight at once.")
     cancel_grace_seconds: float = Field(
@@ -103,8 +106,8 @@ class Settings(BaseSettings):
         return self.numba_cache_dir or self.home / "numba-cache"
 
     @property
-    def runs_dir(self) -> Path:
-        return self.home / "runs"
+    def extra_workflow_roots(self) -> list[Path]:
+        return [Path(item).expanduser().resolve() for item in self.workflows_path.split(os.pathsep) if item]
 
     def runtime_environment(self) -> dict[str, str]:
         """Environment variables every process that runs kernels must see."""

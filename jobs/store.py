@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -115,16 +114,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url: str) -> Engine:
     """One engine per URL and process; the schema is created on first use."""
+    if url in _ENGINES:
+        return _ENGINES[url]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
+    _ENGINES[url] = engine
     return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (tests, and before a fork)."""
+    for url in list(_ENGINES):
+        _ENGINES.pop(url).dispose()
 
 
 class Store:

@@ -36,7 +36,7 @@ def store(current: Settings) -> Store:
 
 
 def catalogue() -> Catalogue:
-    return Catalogue()
+    return Catalogue(settings().extra_workflow_roots)
 
 
 def print_json(document: Any) -> None:
