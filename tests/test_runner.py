@@ -1,0 +1,170 @@
+"""The runner end to end with real Snakemake: success, failure, cancel, resume, on both executors."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+
+from jobs.catalogue import Catalogue
+from jobs.params import InvalidInputs, InvalidParameters
+from jobs.runner import cancel_run, execute_run, failure_of, prepare_run, resume_run
+from jobs.settings import load_settings
+from jobs.states import RunState, TaskState
+from jobs.store import Store
+from tests.conftest import TEST_WORKFLOWS
+
+pytestmark = pytest.mark.slow
+EXECUTORS = ["local", "dask"]
+
+
+@pytest.fixture
+def toy():
+    return Catalogue([TEST_WORKFLOWS]).get("toy")
+
+
+@pytest.fixture
+def texts(tmp_path) -> dict[str, list[Path]]:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    paths = []
+    for name, lines in (("one", 2), ("two", 3), ("three", 5)):
+        path = folder / f"{name}.txt"
+        path.write_text("x\n" * lines)
+        paths.append(path)
+    return {"texts": paths}
+
+
+@pytest.fixture
+def settings():
+    return load_settings(cancel_grace_seconds=5)
+
+
+@pytest.fixture
+def store(settings):
+    return Store(settings.store_url)
+
+
+def _processes_with(marker: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if any(marker in part for part in process.info["cmdline"] or []):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return found
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_run_completes_and_records_its_tasks(executor, toy, texts, tmp_path, store, settings):
+    label = "it's; $(touch pwned) `x` \"quoted\""
+    run = prepare_run(store, toy, texts, {"label": label}, tmp_path / "out", executor, 2)
+    assert run.run_state == RunState.QUEUED
+    finished = execute_run(store, run.id, settings)
+    assert finished.run_state == RunState.COMPLETE, failure_of(store, finished)
+    assert (tmp_path / "out" / "results" / "total.txt").read_text() == f"{label} 10\n"
+    assert not (tmp_path / "out" / "pwned").exists()
+    tasks = store.list_tasks(run.id, finished.attempt)
+    counted = sorted(task.wildcards["sample"] for task in tasks if task.rule == "count")
+    assert counted == ["one", "three", "two"]
+    assert {task.state for task in tasks} == {TaskState.COMPLETE}
+    assert all(task.start_time and task.end_time for task in tasks if task.rule != "all")
+    assert finished.jobs_done == finished.jobs_total == len(tasks)
+
+
+def test_invalid_parameters_start_nothing(toy, texts, tmp_path, store):
+    with pytest.raises(InvalidParameters) as caught:
+        prepare_run(store, toy, texts, {"sleep_seconds": -1, "colour": 1}, tmp_path / "out", "local", 1)
+    assert sorted(error.path for error in caught.value.errors) == ["colour", "sleep_seconds"]
+    assert not (tmp_path / "out").exists()
+    assert store.list_runs() == []
+
+
+def test_missing_and_unknown_inputs_are_named(toy, tmp_path, store):
+    with pytest.raises(InvalidInputs) as caught:
+        prepare_run(store, toy, {"texts": [tmp_path / "absent.txt"], "reads": [tmp_path]}, {}, tmp_path / "o", "local", 1)
+    messages = {error.path: error.message for error in caught.value.errors}
+    assert messages == {"inputs.reads": "is not an input of this workflow", "inputs.texts": "file not found"}
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_failing_rule_is_reported_with_its_log_and_outputs_are_reused(executor, toy, texts, tmp_path, store, settings):
+    workdir = tmp_path / "out"
+    run = prepare_run(store, toy, texts, {"fail_sample": "one"}, workdir, executor, 1)
+    failed = execute_run(store, run.id, settings)
+    assert failed.run_state == RunState.EXECUTOR_ERROR
+    failure = failure_of(store, failed)
+    assert failure.rule == "count" and failure.log == str(workdir / "logs" / "count" / "one.log")
+    assert "deliberate failure" in failure.log_tail
+    assert "rule count" in failure.message
+    done_before = {p.name: p.stat().st_mtime_ns for p in (workdir / "results" / "counts").glob("*.txt")}
+    assert "one.txt" not in done_before
+
+    # The same folder with the failure removed: only what is missing runs again.
+    again = prepare_run(store, toy, texts, {}, workdir, executor, 1)
+    assert again.id != run.id
+    finished = execute_run(store, again.id, settings)
+    assert finished.run_state == RunState.COMPLETE
+    rerun = sorted(task.wildcards.get("sample", task.rule) for task in store.list_tasks(again.id))
+    assert rerun == ["all", "one", "total"]
+    for name, mtime in done_before.items():
+        assert (workdir / "results" / "counts" / name).stat().st_mtime_ns == mtime
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_cancel_stops_every_job_and_resume_finishes(executor, toy, texts, tmp_path, store, settings):
+    marker = f"lsdih-cancel-{uuid.uuid4().hex}"
+    params = {"sleep_seconds": 4, "marker": marker}
+    run = prepare_run(store, toy, texts, params, tmp_path / "out", executor, 2)
+    outcome = {}
+    supervisor = threading.Thread(target=lambda: outcome.setdefault("run", execute_run(store, run.id, settings)))
+    supervisor.start()
+    deadline = time.monotonic() + 60
+    while not store.running_rules(run.id, 1) or not _processes_with(marker):
+        assert time.monotonic() < deadline, "the jobs never started"
+        time.sleep(0.1)
+    asked = time.monotonic()
+    assert cancel_run(store, run.id).run_state == RunState.CANCELING
+    supervisor.join(timeout=30)
+    assert not supervisor.is_alive()
+    assert time.monotonic() - asked < settings.cancel_grace_seconds + 5
+    assert outcome["run"].run_state == RunState.CANCELED
+    time.sleep(0.5)
+    assert _processes_with(marker) == []
+    assert not (tmp_path / "out" / "results" / "total.txt").exists()
+
+    # Running the same request again resumes the same run (attempt 2) and completes it.
+    again = prepare_run(store, toy, texts, params, tmp_path / "out", executor, 2)
+    assert again.id == run.id and again.run_state == RunState.QUEUED
+    finished = execute_run(store, run.id, settings)
+    assert finished.run_state == RunState.COMPLETE and finished.attempt == 2
+
+
+def test_cancelling_a_queued_run_needs_no_process(toy, texts, tmp_path, store):
+    run = prepare_run(store, toy, texts, {}, tmp_path / "out", "local", 1)
+    assert cancel_run(store, run.id).run_state == RunState.CANCELED
+    assert resume_run(store, run.id).run_state == RunState.QUEUED
+
+
+def test_a_driver_killed_outright_leaves_a_system_error(toy, texts, tmp_path, store, settings):
+    marker = f"lsdih-kill-{uuid.uuid4().hex}"
+    run = prepare_run(store, toy, texts, {"sleep_seconds": 30, "marker": marker}, tmp_path / "out", "local", 1)
+    outcome = {}
+    supervisor = threading.Thread(target=lambda: outcome.setdefault("run", execute_run(store, run.id, settings)))
+    supervisor.start()
+    deadline = time.monotonic() + 60
+    while not _processes_with(marker):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    psutil.Process(store.get_run(run.id).pid).kill()
+    supervisor.join(timeout=30)
+    final = outcome["run"]
+    assert final.run_state == RunState.SYSTEM_ERROR
+    assert "driver exited with code -9" in final.error
+    time.sleep(0.5)
+    assert _processes_with(marker) == []
