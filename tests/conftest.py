@@ -47,6 +47,8 @@ def lsdih_home(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.delenv("LSDIH_CONFIG", raising=False)
     monkeypatch.delenv("LSDIH_DATABASE_URL", raising=False)
     monkeypatch.setenv("LSDIH_WORKFLOWS_PATH", str(TEST_WORKFLOWS))
+    # Child processes (run drivers, Snakemake jobs) import this working tree too.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
     # A shared Numba cache keeps compiled kernels across tests.
     monkeypatch.setenv("LSDIH_NUMBA_CACHE_DIR", str(PROJECT_ROOT / ".pytest_cache" / "numba"))
     get_settings.cache_clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, runs, workflows
+from gateway.cli import config_command, runs, simulate, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -17,6 +17,7 @@ app.command("config")(config_command.show_config)
 app.command("run")(runs.run)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(workflows.app, name="workflows")
+app.add_typer(simulate.app, name="simulate")
 
 
 def main() -> None:

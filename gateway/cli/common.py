@@ -14,7 +14,7 @@ from jobs.settings import Settings, SettingsError, apply_runtime_environment, lo
 from jobs.store import Store
 
 console = Console(stderr=True, highlight=False)  # progress and errors
-out = Console(highlight=False)  # results
+out = Console(highlight=False, soft_wrap=True)  # results; paths must never be wrapped
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -1,0 +1,41 @@
+# The two commands of the README: `make demo` (set up + run the main job end to end) and
+# `make test` (set up + the whole test suite). Everything else here serves those two.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-out
+# A normal (non-editable) install: it is what users get, and it is what lets the plain
+# Snakemake CLI find the Dask executor plugin. The stamp reinstalls after any source change.
+SOURCES := pyproject.toml $(shell git ls-files gateway jobs kernels reference workflows snakemake_executor_plugin_dask 2>/dev/null)
+
+.PHONY: setup demo test test-fast lint-workflows benchmark clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: $(SOURCES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/lsdih simulate reads --outdir $(DEMO_DIR)/reads --samples 4 --reads 50000 --length 150 --seed 7
+	$(BIN)/lsdih run fastq-qc $(foreach n,1 2 3 4,--input reads=$(DEMO_DIR)/reads/sample$(n).fastq.gz) \
+		--outdir $(DEMO_DIR)/fastq-qc
+	@echo "report: $(abspath $(DEMO_DIR))/fastq-qc/results/report.html"
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+lint-workflows: setup
+	$(BIN)/lsdih workflows lint
+
+benchmark: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info .pytest_cache
