@@ -79,6 +79,7 @@ def snakemake_lints(workflow: Workflow) -> list[str]:
 
 def lint_workflow(folder: Path) -> list[str]:
     """Every problem found in a workflow folder; an empty list means it may be published."""
+    folder = folder.resolve()
     try:
         workflow = Workflow(folder, read_manifest(folder))
         problems = _schema_problems(workflow)

@@ -1,0 +1,54 @@
+"""Profile one sample's FASTQ file (plain or gzip) into results/samples/{sample}.profile.json."""
+
+import gzip
+import json
+import time
+
+from fastq_qc_support import logging_to
+
+from kernels.fastq_profile import profile_fastq_blocks
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_fastq(path):
+    """Open for binary reading, decompressing when the content (not the name) is gzip."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def file_blocks(handle, size):
+    while block := handle.read(size):
+        yield block
+
+
+def main(snakemake):
+    params = snakemake.params
+    with logging_to(snakemake.log[0]) as logger:
+        reads_path = snakemake.input[0]
+        logger.info("profiling %s as sample %s", reads_path, snakemake.wildcards.sample)
+        started = time.perf_counter()
+        with open_fastq(reads_path) as handle:
+            profile = profile_fastq_blocks(
+                file_blocks(handle, params.chunk_mb << 20),
+                quality_offset=params.quality_offset,
+                max_read_length=params.max_read_length,
+            )
+        seconds = time.perf_counter() - started
+        logger.info("%d reads, %d bases in %.2f s", profile.reads, profile.bases, seconds)
+        document = {
+            "sample": snakemake.wildcards.sample,
+            "reads_file": reads_path,
+            "params": {
+                "quality_offset": params.quality_offset,
+                "max_read_length": params.max_read_length,
+            },
+            "profile": profile.to_dict(),
+        }
+        with open(snakemake.output[0], "w", encoding="utf-8") as output:
+            json.dump(document, output, indent=1)
+            output.write("\n")
+
+
+main(snakemake)  # noqa: F821 (Snakemake defines it)

@@ -1,0 +1,19 @@
+"""Write results/summary.tsv: one row of headline numbers per sample."""
+
+from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles
+
+
+def main(snakemake):
+    with logging_to(snakemake.log[0]) as logger:
+        documents = read_sample_profiles(snakemake.input)
+        lines = ["\t".join(["sample", *SUMMARY_COLUMNS])]
+        for document in documents:
+            summary = document["profile"]["summary"]
+            values = [formatted_metric(summary[column]) for column in SUMMARY_COLUMNS]
+            lines.append("\t".join([document["sample"], *values]))
+        with open(snakemake.output[0], "w", encoding="utf-8") as output:
+            output.write("\n".join(lines) + "\n")
+        logger.info("summarised %d samples", len(documents))
+
+
+main(snakemake)  # noqa: F821 (Snakemake defines it)
