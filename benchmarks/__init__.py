@@ -1,0 +1,1 @@
+"""Reproducible measurements against the tools users would otherwise run (never in tests)."""

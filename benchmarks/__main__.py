@@ -1,0 +1,23 @@
+"""``python -m benchmarks NAME [options]``: run one benchmark and print its table and ratios."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks import executor_overhead
+
+BENCHMARKS = {"executor": executor_overhead}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    commands = parser.add_subparsers(dest="name", required=True)
+    for name, module in BENCHMARKS.items():
+        module.add_arguments(commands.add_parser(name, help=module.__doc__.splitlines()[0]))
+    args = parser.parse_args(argv)
+    return BENCHMARKS[args.name].main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
