@@ -17,6 +17,7 @@ from jobs.settings import load_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Store
 from tests.conftest import TEST_WORKFLOWS
+from tests.executor.support import processes_with_marker
 
 pytestmark = pytest.mark.slow
 EXECUTORS = ["local", "dask"]
@@ -47,17 +48,6 @@ def settings():
 @pytest.fixture
 def store(settings):
     return Store(settings.store_url)
-
-
-def _processes_with(marker: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        try:
-            if any(marker in part for part in process.info["cmdline"] or []):
-                found.append(process)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return found
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
@@ -125,7 +115,7 @@ def test_cancel_stops_every_job_and_resume_finishes(executor, toy, texts, tmp_pa
     supervisor = threading.Thread(target=lambda: outcome.setdefault("run", execute_run(store, run.id, settings)))
     supervisor.start()
     deadline = time.monotonic() + 60
-    while not store.running_rules(run.id, 1) or not _processes_with(marker):
+    while not store.running_rules(run.id, 1) or not processes_with_marker(marker, exact=False):
         assert time.monotonic() < deadline, "the jobs never started"
         time.sleep(0.1)
     asked = time.monotonic()
@@ -135,7 +125,7 @@ def test_cancel_stops_every_job_and_resume_finishes(executor, toy, texts, tmp_pa
     assert time.monotonic() - asked < settings.cancel_grace_seconds + 5
     assert outcome["run"].run_state == RunState.CANCELED
     time.sleep(0.5)
-    assert _processes_with(marker) == []
+    assert processes_with_marker(marker, exact=False) == []
     assert not (tmp_path / "out" / "results" / "total.txt").exists()
 
     # Running the same request again resumes the same run (attempt 2) and completes it.
@@ -158,7 +148,7 @@ def test_a_driver_killed_outright_leaves_a_system_error(toy, texts, tmp_path, st
     supervisor = threading.Thread(target=lambda: outcome.setdefault("run", execute_run(store, run.id, settings)))
     supervisor.start()
     deadline = time.monotonic() + 60
-    while not _processes_with(marker):
+    while not processes_with_marker(marker, exact=False):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     psutil.Process(store.get_run(run.id).pid).kill()
@@ -167,4 +157,4 @@ def test_a_driver_killed_outright_leaves_a_system_error(toy, texts, tmp_path, st
     assert final.run_state == RunState.SYSTEM_ERROR
     assert "driver exited with code -9" in final.error
     time.sleep(0.5)
-    assert _processes_with(marker) == []
+    assert processes_with_marker(marker, exact=False) == []
