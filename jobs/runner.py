@@ -13,10 +13,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from jobs.catalogue import Catalogue, Workflow
 from jobs.params import validate_params
@@ -201,25 +203,48 @@ def execute_run(
         )
     store.update_run(run.id, pid=process.pid)
     cancel_deadline: float | None = None
-    while True:
-        try:
-            process.wait(timeout=poll_seconds)
-            break
-        except subprocess.TimeoutExpired:
-            pass
-        except KeyboardInterrupt:
-            cancel_run(store, run.id)
-        current = store.get_run(run.id)
-        if current.run_state == RunState.CANCELING and cancel_deadline is None:
-            os.kill(process.pid, signal.SIGINT)  # the driver alone: it cancels its jobs
-            cancel_deadline = time.monotonic() + settings.cancel_grace_seconds
-        elif cancel_deadline is not None and time.monotonic() > cancel_deadline:
-            _signal_group(process, signal.SIGKILL)
-        if on_progress is not None:
-            on_progress(progress_of(store, current))
+    with _ctrl_c_requests_cancel() as interrupted:
+        while True:
+            try:
+                process.wait(timeout=poll_seconds)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if interrupted.is_set():
+                cancel_run(store, run.id)
+                interrupted.clear()
+            cancel_deadline = _supervise(store, run.id, process, settings, cancel_deadline, on_progress)
     # Whatever the driver left in its session (a LocalCluster's workers) ends with it.
     _signal_group(process, signal.SIGKILL)
     return _settle(store, run.id, process.returncode, log_path)
+
+
+def _supervise(store, run_id, process, settings, cancel_deadline, on_progress):
+    """One look at the run: pass on a cancel request, enforce its grace period, report."""
+    current = store.get_run(run_id)
+    if current.run_state == RunState.CANCELING and cancel_deadline is None:
+        os.kill(process.pid, signal.SIGINT)  # the driver alone: it cancels its jobs
+        cancel_deadline = time.monotonic() + settings.cancel_grace_seconds
+    elif cancel_deadline is not None and time.monotonic() > cancel_deadline:
+        _signal_group(process, signal.SIGKILL)
+    if on_progress is not None:
+        on_progress(progress_of(store, current))
+    return cancel_deadline
+
+
+@contextmanager
+def _ctrl_c_requests_cancel() -> Iterator[threading.Event]:
+    """While supervising, Ctrl-C only raises a flag: a KeyboardInterrupt could land in
+    the middle of a store query and leave the driver running unsupervised."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _settle(store: Store, run_id: str, returncode: int, log_path: Path) -> Run:

@@ -85,25 +85,26 @@ def test_missing_and_unknown_inputs_are_named(toy, tmp_path, store):
 @pytest.mark.parametrize("executor", EXECUTORS)
 def test_a_failing_rule_is_reported_with_its_log_and_outputs_are_reused(executor, toy, texts, tmp_path, store, settings):
     workdir = tmp_path / "out"
-    run = prepare_run(store, toy, texts, {"fail_sample": "one"}, workdir, executor, 1)
+    # Three in flight: jobs running beside the failing one finish and are kept.
+    run = prepare_run(store, toy, texts, {"fail_sample": "one"}, workdir, executor, 3)
     failed = execute_run(store, run.id, settings)
     assert failed.run_state == RunState.EXECUTOR_ERROR
     failure = failure_of(store, failed)
     assert failure.rule == "count" and failure.log == str(workdir / "logs" / "count" / "one.log")
     assert "deliberate failure" in failure.log_tail
     assert "rule count" in failure.message
-    done_before = {p.name: p.stat().st_mtime_ns for p in (workdir / "results" / "counts").glob("*.txt")}
-    assert "one.txt" not in done_before
+    done_before = {p.stem: p.stat().st_mtime_ns for p in (workdir / "results" / "counts").glob("*.txt")}
+    assert done_before and "one" not in done_before
 
     # The same folder with the failure removed: only what is missing runs again.
     again = prepare_run(store, toy, texts, {}, workdir, executor, 1)
     assert again.id != run.id
     finished = execute_run(store, again.id, settings)
     assert finished.run_state == RunState.COMPLETE
-    rerun = sorted(task.wildcards.get("sample", task.rule) for task in store.list_tasks(again.id))
-    assert rerun == ["all", "one", "total"]
+    rerun = {task.wildcards.get("sample", task.rule) for task in store.list_tasks(again.id)}
+    assert rerun == {"all", "total", "one", "two", "three"} - set(done_before)
     for name, mtime in done_before.items():
-        assert (workdir / "results" / "counts" / name).stat().st_mtime_ns == mtime
+        assert (workdir / "results" / "counts" / f"{name}.txt").stat().st_mtime_ns == mtime
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
