@@ -5,14 +5,17 @@ of its own: Snakemake's global logger, working directory and signal handling the
 nothing of the caller's, and cancelling means signalling this one process group.
 
 It moves the run INITIALIZING -> RUNNING -> COMPLETE / EXECUTOR_ERROR / CANCELED and
-records every Snakemake job as a task. SIGINT or SIGTERM cancel the run: Snakemake then
-asks the executor to kill the running jobs.
+records every Snakemake job as a task. Setting the run to CANCELING in the store, SIGINT
+and SIGTERM all cancel it: Snakemake then asks the executor to kill the running jobs.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -104,9 +107,26 @@ def close_open_tasks(store: Store, run: Run, state: TaskState) -> None:
             store.upsert_task(run.id, run.attempt, task.jobid, state=state.value)
 
 
+def watch_for_cancel(store: Store, run_id: str, interval: float = 0.5) -> None:
+    """Interrupt this process (as Ctrl-C would) once the run is set to CANCELING.
+
+    A cancel is a state change in the store, so any process may ask for one: the
+    supervisor that started this driver, another CLI, later the gateway.
+    """
+    def watch() -> None:
+        while store.get_run(run_id).run_state != RunState.CANCELING:
+            time.sleep(interval)
+        # As a terminal's Ctrl-C does: the local executor's job processes share this
+        # process group and stop on it; Dask job processes are killed by the executor.
+        os.killpg(os.getpgid(0), signal.SIGINT)
+
+    threading.Thread(target=watch, name="cancel-watch", daemon=True).start()
+
+
 def drive(run_id: str, settings: Settings) -> int:
     store = Store(settings.store_url)
     run = store.get_run(run_id)
+    watch_for_cancel(store, run.id)
     workflow = Catalogue(settings.extra_workflow_roots).get(f"{run.workflow}@{run.workflow_version}")
     recorder = TaskRecorder(store, run.id, run.attempt)
     try:

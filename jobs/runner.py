@@ -3,8 +3,9 @@
 ``prepare_run`` validates everything and records a QUEUED run; ``execute_run`` starts the
 run's driver (:mod:`jobs.driver`) in a process session of its own and supervises it until
 the run ends, reporting progress. A cancel is a state change in the store (CANCELING):
-the supervisor sees it, signals the driver, and kills the whole process group if the
-driver has not stopped within the grace period, so no process outlives a run.
+the driver sees it and has Snakemake cancel its jobs; the supervisor kills the whole
+process group if the driver has not stopped within the grace period, so no process
+outlives a run.
 """
 
 from __future__ import annotations
@@ -116,8 +117,8 @@ def resume_run(store: Store, run_id: str) -> Run:
 
 
 def cancel_run(store: Store, run_id: str) -> Run:
-    """Ask for a run to stop. A queued run is cancelled at once; an active one is signalled
-    by its supervisor. Cancelling a run that already ended changes nothing."""
+    """Ask for a run to stop. A queued run is cancelled at once; an active one's driver
+    stops it within a second or so. Cancelling a run that already ended changes nothing."""
     run = store.get_run(run_id)
     if run.run_state.is_terminal or run.run_state == RunState.CANCELING:
         return run
@@ -223,7 +224,7 @@ def _supervise(store, run_id, process, settings, cancel_deadline, on_progress):
     """One look at the run: pass on a cancel request, enforce its grace period, report."""
     current = store.get_run(run_id)
     if current.run_state == RunState.CANCELING and cancel_deadline is None:
-        os.kill(process.pid, signal.SIGINT)  # the driver alone: it cancels its jobs
+        # The driver sees the state itself and cancels its jobs; this is the backstop.
         cancel_deadline = time.monotonic() + settings.cancel_grace_seconds
     elif cancel_deadline is not None and time.monotonic() > cancel_deadline:
         _signal_group(process, signal.SIGKILL)
