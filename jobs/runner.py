@@ -185,8 +185,8 @@ def execute_run(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     environment = {
         **os.environ,
+        **settings.as_environment(),
         **settings.runtime_environment(),
-        "LSDIH_HOME": str(settings.home),
         "LSDIH_DATABASE_URL": settings.store_url,
         "PYTHONUNBUFFERED": "1",
     }

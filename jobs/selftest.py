@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -53,7 +54,11 @@ def run_selftest(
         workdir = keep or scratch / "run"
         shutil.copytree(workflow.test_dir, workdir, dirs_exist_ok=True)
         config = yaml.safe_load((workdir / "config.yaml").read_text()) or {}
-        test_settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch / 'store.db'}"})
+        # A throw-away store, and the workflow's own folder in the catalogue the driver reads.
+        roots = os.pathsep.join(filter(None, [settings.workflows_path, str(workflow.folder.parent)]))
+        test_settings = settings.model_copy(
+            update={"database_url": f"sqlite:///{scratch / 'store.db'}", "workflows_path": roots}
+        )
         store = Store(test_settings.store_url)
         run = prepare_run(
             store, workflow, _inputs_of(config, workdir), config.get("params") or {}, workdir, executor, settings.cores

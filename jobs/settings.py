@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     def extra_workflow_roots(self) -> list[Path]:
         return [Path(item).expanduser().resolve() for item in self.workflows_path.split(os.pathsep) if item]
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as LSDIH_* variables, so a child process reads the same values."""
+        return {
+            ENV_PREFIX + name.upper(): str(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
+
     def runtime_environment(self) -> dict[str, str]:
         """Environment variables every process that runs kernels must see."""
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,3 +105,21 @@ def test_ctrl_c_cancels_the_run(tmp_path):
     stdout, _ = process.communicate(timeout=30)
     assert process.returncode == 130
     assert json.loads(stdout)["state"] == "CANCELED"
+
+
+def test_lint_a_draft_folder_by_path(tmp_path):
+    draft = tmp_path / "toy"
+    shutil.copytree(TEST_WORKFLOWS / "toy", draft)
+    assert lsdih("workflows", "lint", str(draft)).returncode == 0
+    rules = draft / "workflow" / "rules" / "count.smk"
+    rules.write_text(rules.read_text().replace('    log:\n        "logs/total.log",\n', ""))
+    result = lsdih("workflows", "lint", str(draft))
+    assert result.returncode == 1
+    assert "rule total: No log directive defined" in result.stdout
+
+
+@pytest.mark.slow
+def test_workflows_test_runs_the_test_case_on_dask():
+    result = lsdih("workflows", "test", "toy", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "toy: passed (3 output files)" in result.stdout

@@ -10,15 +10,31 @@ from rich.table import Table
 
 from gateway.cli.common import catalogue, console, fail, out, print_json, settings
 from gateway.cli.progress import ProgressBar
-from jobs.catalogue import ManifestError, WorkflowNotFound
+from jobs.catalogue import ManifestError, Workflow, WorkflowNotFound, read_manifest
 from jobs.lint import lint_workflow
 from jobs.selftest import run_selftest
 
 app = typer.Typer(help="List, inspect, lint and test the catalogue's workflows.", no_args_is_help=True)
 
 
-def _selected(name: Optional[str]):
+def _draft_folder(name: Optional[str]) -> Optional[Path]:
+    """NAME given as the path of a workflow folder (one being written, not yet published)."""
+    return Path(name).resolve() if name and (Path(name) / "manifest.yaml").is_file() else None
+
+
+def _folders(name: Optional[str]) -> list[Path]:
+    """Folders to lint; read without parsing their manifests, which lint reports on."""
+    draft = _draft_folder(name)
+    if draft:
+        return [draft]
+    return [workflow.folder for workflow in _selected(name)] if name else catalogue().folders()
+
+
+def _selected(name: Optional[str]) -> list[Workflow]:
+    """All workflows, one by NAME[@VERSION], or the workflow folder at a path (a draft)."""
     try:
+        if draft := _draft_folder(name):
+            return [Workflow(draft, read_manifest(draft))]
         return [catalogue().get(name)] if name else catalogue().workflows()
     except (WorkflowNotFound, ManifestError) as error:
         fail(str(error))
@@ -66,11 +82,10 @@ def show_workflow(
 
 
 @app.command("lint")
-def lint(name: Optional[str] = typer.Argument(None, help="One workflow; all when omitted.")) -> None:
+def lint(name: Optional[str] = typer.Argument(None, help="A workflow NAME or the path of a workflow folder; all when omitted.")) -> None:
     """Check manifests, parameter schemas, test configs and `snakemake --lint` (every rule has a log)."""
-    folders = [w.folder for w in _selected(name)] if name else catalogue().folders()
     failed = 0
-    for folder in folders:
+    for folder in _folders(name):
         problems = lint_workflow(folder)
         failed += bool(problems)
         status = "[green]ok[/]" if not problems else f"[red]{len(problems)} problem(s)[/]"
@@ -83,7 +98,7 @@ def lint(name: Optional[str] = typer.Argument(None, help="One workflow; all when
 
 @app.command("test")
 def test(
-    name: Optional[str] = typer.Argument(None, help="One workflow; all when omitted."),
+    name: Optional[str] = typer.Argument(None, help="A workflow NAME or the path of a workflow folder; all when omitted."),
     executor: str = typer.Option("dask", help="dask or local."),
     keep: Optional[Path] = typer.Option(None, help="Run in this folder and keep it (one workflow only)."),
 ) -> None:
