@@ -87,15 +87,25 @@ def prepare_run(
     resolved = resolve_inputs(workflow, inputs)
     workdir = workdir.expanduser().resolve()
     previous = store.find_run_by_workdir(workdir, workflow.name)
+    same_request = (
+        previous is not None
+        and (previous.params, previous.inputs, previous.workflow_version) == (filled, resolved, workflow.version)
+    )
     if previous is not None and not previous.run_state.is_terminal:
-        if _process_alive(previous.pid):
+        if previous.run_state == RunState.QUEUED:
+            if not same_request:  # never started, and now superseded
+                store.transition(previous.id, RunState.CANCELED, error="superseded by a new run in the same folder")
+        elif _process_alive(previous.pid):
             raise RunBusy(f"run {previous.id} is still {previous.state} in {workdir} (driver pid {previous.pid})")
-        store.transition(previous.id, RunState.SYSTEM_ERROR, error="its driver process disappeared")
+        else:
+            store.transition(previous.id, RunState.SYSTEM_ERROR, error="its driver process disappeared")
         previous = store.get_run(previous.id)
     workdir.mkdir(parents=True, exist_ok=True)
     write_config(workdir, resolved, filled)
-    same_request = previous is not None and previous.params == filled and previous.inputs == resolved
-    if same_request and previous.run_state != RunState.COMPLETE and previous.workflow_version == workflow.version:
+    if same_request and previous.run_state == RunState.QUEUED:
+        store.update_run(previous.id, executor=executor, cores=cores)
+        return store.get_run(previous.id)
+    if same_request and previous.run_state != RunState.COMPLETE:
         return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
     return store.add_run(
         Run(

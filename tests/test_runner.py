@@ -181,3 +181,12 @@ def test_cancel_from_another_process_reaches_an_unsupervised_driver(toy, texts, 
     assert time.monotonic() - asked < 15
     assert store.get_run(run.id).run_state == RunState.CANCELED
     assert processes_with_marker(marker, exact=False) == []
+
+
+def test_a_never_started_run_is_reused_or_superseded(toy, texts, tmp_path, store):
+    first = prepare_run(store, toy, texts, {}, tmp_path / "out", "local", 1)
+    assert prepare_run(store, toy, texts, {}, tmp_path / "out", "dask", 2).id == first.id
+    assert store.get_run(first.id).executor == "dask"
+    other = prepare_run(store, toy, texts, {"label": "new"}, tmp_path / "out", "local", 1)
+    assert other.id != first.id
+    assert store.get_run(first.id).run_state == RunState.CANCELED
