@@ -11,7 +11,8 @@ from jobs.store import Store, utcnow
 
 # Snakemake's LogEvent values, as strings: comparing by value keeps this module free of
 # Snakemake imports (it is unit-tested with plain LogRecords).
-JOB_INFO, JOB_STARTED, JOB_FINISHED, JOB_ERROR, PROGRESS = (
+RUN_INFO, JOB_INFO, JOB_STARTED, JOB_FINISHED, JOB_ERROR, PROGRESS = (
+    "run_info",
     "job_info",
     "job_started",
     "job_finished",
@@ -54,7 +55,9 @@ class TaskRecorder(logging.Handler):
         self.store.upsert_task(self.run_id, self.attempt, int(jobid), **fields)
 
     def record_event(self, event: str, data: dict[str, Any]) -> None:
-        if event == JOB_INFO:
+        if event == RUN_INFO and "total" in (data.get("stats") or {}):
+            self.store.update_run(self.run_id, jobs_total=int(data["stats"]["total"]))
+        elif event == JOB_INFO:
             self._task(
                 data["jobid"],
                 rule=data.get("rule_name") or "?",

@@ -17,6 +17,8 @@ def test_job_events_make_task_records(store_url):
     store = Store(store_url)
     run = store.add_run(Run(workflow="toy", workflow_version="1.0.0", workdir="/tmp/x"))
     recorder = TaskRecorder(store, run.id, attempt=1)
+    _emit(recorder, event="run_info", stats={"count": 3, "total": 4})
+    assert store.get_run(run.id).jobs_total == 4
     _emit(recorder, event="job_info", jobid=2, rule_name="count", wildcards={"sample": "a"},
           shellcmd="wc -l a.txt", log=["logs/a.log"], output=["results/a.txt"], threads=2)
     _emit(recorder, event="job_info", jobid=3, rule_name="count", wildcards={"sample": "b"}, log="logs/b.log")

@@ -173,7 +173,8 @@ def test_bad_fastq_fails_the_job_with_the_record_in_its_log(tmp_path):
     result = run_snakemake(tmp_path, {"inputs": {"reads": ["broken.fastq"]}})
     assert result.returncode != 0
     log = (tmp_path / "logs" / "profile_sample" / "broken.log").read_text()
-    assert "FASTQ record 2 (line 5): sequence and quality lines differ in length" in log
+    assert "broken.fastq: FASTQ record 2 (line 5): sequence and quality lines differ in length" in log
+    assert "Traceback" not in log  # bad data is reported in one line, not as a crash
 
 
 def test_committed_test_config_runs(tmp_path):

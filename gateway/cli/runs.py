@@ -81,8 +81,7 @@ def _print_summary(document: dict[str, Any]) -> None:
         out.print(f"  {output['path']}  ({output['size']} bytes)", markup=False)
     failure = document["failure"]
     if failure:
-        where = f"rule {failure['rule']} (job {failure['jobid']})" if failure["rule"] else "the run"
-        out.print(f"[red]{where} failed:[/] {failure['message']}")
+        out.print(f"[red]failed:[/] {failure['message']}")
         if failure["log_tail"]:
             out.print(f"--- last lines of {failure['log']} ---\n{failure['log_tail']}", markup=False)
         out.print(f"full log: {failure['log']}", markup=False)

@@ -29,9 +29,16 @@ def logging_to(log_path: str) -> Iterator[logging.Logger]:
     logger = logging.getLogger("fastq-qc")
     try:
         yield logger
+    except InputError as error:
+        logger.error("%s", error)  # the user's data is at fault: no traceback
+        raise SystemExit(1) from None
     except Exception:
         logger.exception("failed")
         raise
+
+
+class InputError(ValueError):
+    """Bad input data, reported to the user as one line naming the file and record."""
 
 
 def read_sample_profiles(paths: list[str]) -> list[dict]:

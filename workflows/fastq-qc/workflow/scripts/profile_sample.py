@@ -4,9 +4,10 @@ import gzip
 import json
 import time
 
-from fastq_qc_support import logging_to
+from fastq_qc_support import InputError, logging_to
 
 from kernels.fastq_profile import profile_fastq_blocks
+from kernels.fastq_records import FastqFormatError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -30,11 +31,15 @@ def main(snakemake):
         logger.info("profiling %s as sample %s", reads_path, snakemake.wildcards.sample)
         started = time.perf_counter()
         with open_fastq(reads_path) as handle:
-            profile = profile_fastq_blocks(
-                file_blocks(handle, params.chunk_mb << 20),
-                quality_offset=params.quality_offset,
-                max_read_length=params.max_read_length,
-            )
+            try:
+                profile = profile_fastq_blocks(
+                    file_blocks(handle, params.chunk_mb << 20),
+                    quality_offset=params.quality_offset,
+                    max_read_length=params.max_read_length,
+                )
+            except FastqFormatError as error:
+                # The kernel knows the record; only here is the file known.
+                raise InputError(f"{reads_path}: {error}") from None
         seconds = time.perf_counter() - started
         logger.info("%d reads, %d bases in %.2f s", profile.reads, profile.bases, seconds)
         document = {
