@@ -1,11 +1,13 @@
 """The Snakemake executor: every job becomes one Dask task running the job's command.
 
 Like the cluster executors, a job runs as a nested ``python -m snakemake --target-jobs
-... --mode remote`` process (``format_job_exec``); that nested run carries no
-``--executor``, so it executes its one job locally on the worker. The process start of
-the nested Snakemake (about a second) dominates the per-job overhead; job groups
-(``--groups``/``group:``) run many small jobs in one nested Snakemake. See
-nested_command.py for the second this executor saves at each nested run's exit.
+... --mode remote`` run (``format_job_exec``); that nested run carries no
+``--executor``, so it executes its one job locally on the worker. Started as a new
+process, it spends most of a second starting Python and importing Snakemake; the warm
+launcher (launcher.py) forks it instead from a process per worker that has done so
+once, which leaves about a tenth of a second. Job groups (``--groups``/``group:``) run
+many small jobs in one nested Snakemake. See nested_command.py for the second this
+executor saves at each nested run's exit.
 """
 
 import asyncio
@@ -45,6 +47,7 @@ class Executor(RemoteExecutor):
         settings = self.workflow.executor_settings
         self.connection = ClusterConnection(settings)
         self.cancel_timeout_seconds = settings.cancel_timeout_seconds
+        self.warm_launcher = settings.warm_launcher
         # Several Snakemake runs may share one scheduler: keys must not collide.
         self.run_token = uuid.uuid4().hex[:8]
         self.workdir = os.getcwd()
@@ -81,6 +84,7 @@ class Executor(RemoteExecutor):
             key,
             self.workdir,
             log_path,
+            self.warm_launcher,
             key=key,
             pure=False,
             resources=placement.restrictions or None,

@@ -63,6 +63,20 @@ class ExecutorSettings(ExecutorSettingsBase):
             "required": False,
         },
     )
+    # Snakemake's settings parser turns a boolean that defaults to True into a flag
+    # it then cannot read back (--no-warm-launcher, without the prefix), so the field
+    # is the negative one and `warm_launcher` below reads it.
+    no_warm_launcher: bool = field(
+        default=False,
+        metadata={
+            "help": "Start every job's nested Snakemake as a new Python process, as "
+            "other cluster executors do, instead of forking it from a process per "
+            "Dask worker that has imported Snakemake already (which saves most of "
+            "a second per job). Jobs whose command is more than a Snakemake call "
+            "(--precommand) always start a new process.",
+            "required": False,
+        },
+    )
     cancel_timeout_seconds: int = field(
         default=10,
         metadata={
@@ -71,6 +85,10 @@ class ExecutorSettings(ExecutorSettingsBase):
             "required": False,
         },
     )
+
+    @property
+    def warm_launcher(self) -> bool:
+        return not self.no_warm_launcher
 
 
 common_settings = CommonSettings(

@@ -18,6 +18,9 @@ import threading
 import time
 from pathlib import Path
 
+from snakemake_executor_plugin_dask.launcher import LaunchedJob, LauncherUnavailable, launcher_for
+from snakemake_executor_plugin_dask.nested_command import nested_snakemake
+
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 
 # Exposed to the job so rules (and tests) can tell where they ran.
@@ -25,7 +28,8 @@ WORKER_ADDRESS_VARIABLE = "SNAKEMAKE_DASK_WORKER"
 TASK_KEY_VARIABLE = "SNAKEMAKE_DASK_TASK_KEY"
 
 _registry_lock = threading.Lock()
-_running: dict[str, subprocess.Popen] = {}
+# Either way, ``pid`` leads the job's process group.
+_running: dict[str, subprocess.Popen | LaunchedJob] = {}
 # Keys cancelled before their task started here: a late start must not spawn anything.
 _cancelled: set[str] = set()
 
@@ -62,42 +66,50 @@ def current_worker_address() -> str:
         return ""
 
 
-def run_job_command(command: str, key: str, workdir: str, log_path: str) -> None:
+def run_job_command(
+    command: str, key: str, workdir: str, log_path: str, warm_launcher: bool = True
+) -> None:
     """Run one job's shell command on this worker; raise JobCommandFailed if it fails.
 
-    The command runs under the supervisor, in its own session and process group, with
-    its output in ``log_path``. Failure is signalled by an exception rather than a
-    return value so that the client learns it from the task's status alone, without
-    fetching a result per job.
+    The command runs in its own session and process group, with its output in
+    ``log_path``: forked by this worker's warm launcher (launcher.py) if it is a plain
+    nested Snakemake run and ``warm_launcher`` is set, else through /bin/sh under the
+    supervisor. Failure is signalled by an exception rather than a return value so that
+    the client learns it from the task's status alone, without fetching a result per job.
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     worker_address = current_worker_address()
     environment = dict(os.environ)
     environment[WORKER_ADDRESS_VARIABLE] = worker_address
+    nested = nested_snakemake(command) if warm_launcher else None
+    launcher = None
+    if nested is not None:
+        environment.update(nested.exports)
+        launcher = launcher_for(nested.python, dict(environment), workdir)
     environment[TASK_KEY_VARIABLE] = key
-    supervisor_command = [sys.executable, "-I", "-S", str(SUPERVISOR), str(os.getpid()), command]
     # Appended, with a header per start, so a job re-run after its worker died
     # keeps the first run's output.
     with open(log_path, "ab") as log:
         started = time.strftime("%Y-%m-%d %H:%M:%S")
-        log.write(f"# {started} task {key} on Dask worker {worker_address}\n".encode())
+        how = "warm launcher" if launcher is not None else "new process"
+        log.write(f"# {started} task {key} on Dask worker {worker_address} ({how})\n".encode())
         log.flush()
-        # Spawning under the lock makes start and cancellation mutually exclusive.
+        # Starting under the lock makes start and cancellation mutually exclusive.
         with _registry_lock:
             if key in _cancelled:
                 raise JobCancelled(key)
-            process = subprocess.Popen(
-                supervisor_command,
-                cwd=workdir,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            process = None
+            if launcher is not None:
+                try:
+                    process = launcher.start(nested.arguments, workdir, environment, log)
+                except LauncherUnavailable as problem:
+                    log.write(f"# warm launcher unavailable ({problem}); new process\n".encode())
+                    log.flush()
+            if process is None:
+                process = start_supervised(command, workdir, environment, log)
             _running[key] = process
-    # This thread must stay alive while the job runs: the supervisor's parent-death
-    # signal fires when the thread that forked it exits, not the whole worker.
+    # With the cold path, this thread must stay alive while the job runs: the
+    # supervisor's parent-death signal fires when the thread that forked it exits.
     try:
         return_code = process.wait()
     finally:
@@ -105,6 +117,19 @@ def run_job_command(command: str, key: str, workdir: str, log_path: str) -> None
             _running.pop(key, None)
     if return_code != 0:
         raise JobCommandFailed(return_code, log_path)
+
+
+def start_supervised(command: str, workdir: str, environment: dict, log) -> subprocess.Popen:
+    """Start ``command`` through /bin/sh under the supervisor, in a new session."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", str(SUPERVISOR), str(os.getpid()), command],
+        cwd=workdir,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def kill_job_processes(keys: list[str]) -> list[str]:

@@ -97,6 +97,32 @@ def processes_with_marker(marker: str, exact: bool = True) -> list[psutil.Proces
     return found
 
 
+def launched_processes(root_pids: list[int]) -> list[psutil.Process]:
+    """Return the live processes that warm launchers below ``root_pids`` run: the
+    descendants of every launcher_server.py process (whose forked jobs show the same
+    command line, so a launcher is the one whose parent is not one)."""
+
+    def is_launcher_process(process: psutil.Process) -> bool:
+        return any(argument.endswith("launcher_server.py") for argument in process.cmdline())
+
+    found = []
+    for root in root_pids:
+        try:
+            descendants = psutil.Process(root).children(recursive=True)
+        except psutil.Error:
+            continue
+        for process in descendants:
+            try:
+                if is_launcher_process(process) and not is_launcher_process(process.parent()):
+                    found.extend(
+                        child for child in process.children(recursive=True)
+                        if child.status() != psutil.STATUS_ZOMBIE
+                    )
+            except psutil.Error:
+                pass
+    return found
+
+
 @dataclass
 class DaskTestCluster:
     address: str

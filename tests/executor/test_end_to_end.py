@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from tests.executor.support import (
+    launched_processes,
     plugin_environment,
     process_group_members,
     processes_with_marker,
@@ -31,9 +32,13 @@ def parts_by_index(workdir, count):
     return parts
 
 
-def test_fan_out_runs_on_both_workers(dask_cluster, run_snakemake, tmp_path):
+@pytest.mark.parametrize(
+    "arguments, how", [([], "warm launcher"), (["--dask-no-warm-launcher"], "new process")]
+)
+def test_fan_out_runs_on_both_workers(dask_cluster, run_snakemake, tmp_path, arguments, how):
     result = run_snakemake(
-        "fanout", tmp_path, "--dask-scheduler-address", dask_cluster.address, "--jobs", "6"
+        "fanout", tmp_path, "--dask-scheduler-address", dask_cluster.address, "--jobs", "6",
+        *arguments,
     )
     assert result.returncode == 0, result.stderr
     parts = parts_by_index(tmp_path, 6)
@@ -42,6 +47,9 @@ def test_fan_out_runs_on_both_workers(dask_cluster, run_snakemake, tmp_path):
     workers = {worker for _, worker in parts.values()}
     assert len(workers) == 2, f"all parts ran on {workers}"
     assert workers == set(dask_cluster.worker_addresses())
+    logs = list((tmp_path / ".snakemake" / "dask_logs").rglob("*.log"))
+    assert len(logs) == 7
+    assert all(f"({how})" in log.read_text().splitlines()[0] for log in logs)
 
 
 def test_group_job_runs_its_jobs_in_one_task(dask_cluster, run_snakemake, tmp_path):
@@ -112,12 +120,16 @@ def test_interrupt_kills_running_job_everywhere(dask_cluster, snakemake_command,
     )
     try:
         wait_until(lambda: processes_with_marker(marker), 60, "the sleeping job")
+        worker_pids = [worker.pid for worker in dask_cluster.workers]
+        assert launched_processes(worker_pids), "the job did not run under a warm launcher"
         snakemake.send_signal(signal.SIGINT)
         interrupted = time.monotonic()
         output, _ = snakemake.communicate(timeout=15)
         assert time.monotonic() - interrupted < 15
         assert "Cancelled 1 Dask tasks; killed the processes of 1 running jobs" in output
         wait_until(lambda: not processes_with_marker(marker, exact=False), 5, "the job to die")
+        # The nested Snakemake, forked by a launcher, does not show the marker.
+        wait_until(lambda: not launched_processes(worker_pids), 5, "the nested run to die")
         assert not (tmp_path / "slept.txt").exists()
     finally:
         snakemake.kill()
