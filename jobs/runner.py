@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from jobs.catalogue import Catalogue, Workflow
+from jobs.catalogue import Workflow
 from jobs.params import validate_params
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState, TaskState

@@ -264,8 +264,6 @@ def run_snakemake(request: dict) -> None:
         for thread in threading.enumerate():
             if isinstance(thread, threading.Timer):
                 thread.cancel()
-        if os.environ.get("UNFREEZE_AT_END"):
-            gc.unfreeze()
 
 
 def main(argv: list[str]) -> int:
