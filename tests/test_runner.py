@@ -190,3 +190,14 @@ def test_a_never_started_run_is_reused_or_superseded(toy, texts, tmp_path, store
     other = prepare_run(store, toy, texts, {"label": "new"}, tmp_path / "out", "local", 1)
     assert other.id != first.id
     assert store.get_run(first.id).run_state == RunState.CANCELED
+
+
+
+def test_driver_and_supervisor_share_each_store(toy, texts, tmp_path, store_url):
+    """SQLite by default, PostgreSQL in production: the driver process writes the same rows."""
+    settings = load_settings(database_url=store_url)
+    store = Store(settings.store_url)
+    run = prepare_run(store, toy, texts, {}, tmp_path / "out", "local", 2)
+    finished = execute_run(store, run.id, settings)
+    assert finished.run_state == RunState.COMPLETE
+    assert len(store.list_tasks(run.id)) == finished.jobs_total == 5
