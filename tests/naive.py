@@ -83,3 +83,87 @@ def naive_fastq_profile(data: bytes, quality_offset: int = 33) -> dict:
         "q30_percent": 100.0 * q30 / bases if bases else None,
         "n_percent": 100.0 * base_counts["N"] / bases if bases else None,
     }
+
+
+class NaiveFastqDefect(ValueError):
+    """A defect found by `naive_validate_fastq`: 1-based record and line, defect name."""
+
+    def __init__(self, record: int, line: int, defect: str):
+        self.record = record
+        self.line = line
+        self.defect = defect
+        super().__init__(f"record {record} (line {line}): {defect}")
+
+
+def naive_validate_fastq(data: bytes) -> int:
+    """Return the number of records in FASTQ `data` (Cock et al. 2010, wrapped records
+    allowed), or raise `NaiveFastqDefect`; rules as in kernels/fastq_validate.py."""
+    lines = data.split(b"\n")
+    terminated = [True] * (len(lines) - 1) + [False]
+    if lines[-1] == b"":
+        lines.pop()  # the split after the final newline
+        terminated.pop()
+    texts = [line.removesuffix(b"\r") for line in lines]
+    records = 0
+
+    def fail(defect: str, line: int):
+        raise NaiveFastqDefect(records + 1, line, defect)
+
+    def printable(text: bytes) -> bool:
+        return all(33 <= character <= 126 for character in text)
+
+    index = 0  # 0-based; line numbers are index + 1
+    while index < len(texts):
+        if not texts[index].startswith(b"@"):
+            if texts[index] == b"":
+                if all(text == b"" for text in texts[index:]):
+                    return records
+                fail("blank_line", index + 1)
+            fail("missing_at_sign", index + 1)
+        if not terminated[index]:
+            fail("truncated", index + 1)
+        title = texts[index][1:]
+        index += 1
+        sequence = b""
+        sequence_lines = 0
+        while True:
+            if index == len(texts):
+                fail("truncated", index)
+            text = texts[index]
+            if text.startswith(b"+"):
+                break
+            if text.startswith(b"@"):
+                fail("doubled_sequence", index + 1)
+            if not printable(text):
+                fail("bad_sequence_character", index + 1)
+            sequence += text
+            sequence_lines += 1
+            index += 1
+        if not terminated[index]:
+            fail("truncated", index + 1)
+        if sequence_lines == 0:
+            fail("missing_sequence", index + 1)
+        if texts[index][1:] and texts[index][1:] != title:
+            fail("title_mismatch", index + 1)
+        index += 1
+        quality = b""
+        quality_lines = 0
+        while quality_lines == 0 or len(quality) < len(sequence):
+            if index == len(texts):
+                fail("missing_quality" if quality_lines == 0 else "truncated", index)
+            text = texts[index]
+            if text.startswith(b"@") and len(quality) + len(text) > len(sequence):
+                if quality_lines == 0:
+                    fail("missing_quality", index + 1)
+                fail("short_quality", index)
+            if not printable(text):
+                fail("bad_quality_character", index + 1)
+            if len(quality) + len(text) > len(sequence):
+                fail("long_quality", index + 1)
+            quality += text
+            quality_lines += 1
+            index += 1
+        if index < len(texts) and texts[index] != b"" and not texts[index].startswith(b"@"):
+            fail("long_quality", index + 1)
+        records += 1
+    return records
