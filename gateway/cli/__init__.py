@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, runs, simulate, workflows
+from gateway.cli import config_command, fastq, runs, simulate, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -18,6 +18,7 @@ app.command("run")(runs.run)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(fastq.app, name="fastq")
 
 
 def main() -> None:

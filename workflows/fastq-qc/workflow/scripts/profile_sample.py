@@ -1,6 +1,5 @@
 """Profile one sample's FASTQ file (plain or gzip) into results/samples/{sample}.profile.json."""
 
-import gzip
 import json
 import time
 
@@ -8,20 +7,7 @@ from fastq_qc_support import InputError, logging_to
 
 from kernels.fastq_profile import profile_fastq_blocks
 from kernels.fastq_records import FastqFormatError
-
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def open_fastq(path):
-    """Open for binary reading, decompressing when the content (not the name) is gzip."""
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else open(path, "rb")
-
-
-def file_blocks(handle, size):
-    while block := handle.read(size):
-        yield block
+from workflows.common.sequence_files import SequenceFileError, read_blocks
 
 
 def main(snakemake):
@@ -30,16 +16,17 @@ def main(snakemake):
         reads_path = snakemake.input[0]
         logger.info("profiling %s as sample %s", reads_path, snakemake.wildcards.sample)
         started = time.perf_counter()
-        with open_fastq(reads_path) as handle:
-            try:
-                profile = profile_fastq_blocks(
-                    file_blocks(handle, params.chunk_mb << 20),
-                    quality_offset=params.quality_offset,
-                    max_read_length=params.max_read_length,
-                )
-            except FastqFormatError as error:
-                # The kernel knows the record; only here is the file known.
-                raise InputError(f"{reads_path}: {error}") from None
+        try:
+            profile = profile_fastq_blocks(
+                read_blocks(reads_path, params.chunk_mb << 20),
+                quality_offset=params.quality_offset,
+                max_read_length=params.max_read_length,
+            )
+        except FastqFormatError as error:
+            # The kernel knows the record; only here is the file known.
+            raise InputError(f"{reads_path}: {error}") from None
+        except SequenceFileError as error:
+            raise InputError(str(error)) from None
         seconds = time.perf_counter() - started
         logger.info("%d reads, %d bases in %.2f s", profile.reads, profile.bases, seconds)
         document = {

@@ -1,0 +1,90 @@
+"""Reading FASTQ files in blocks, plain and gzip, and `lsdih fastq check` on the format suite."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.naive import naive_validate_fastq
+from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records, read_blocks
+
+RECORDS = b"".join(b"@r%d\nACGTN\n+\nIIII#\n" % index for index in range(50))
+
+
+def _suite(peer_data, status):
+    suite = peer_data / "fastq_suite"
+    with (suite / "MANIFEST.tsv").open(newline="") as manifest:
+        rows = csv.DictReader(manifest, delimiter="\t")
+        return [(suite / row["file"], row) for row in rows if row["file"].endswith(".fastq") and row["status"] == status]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 64, 1 << 20])
+@pytest.mark.parametrize("compress", [False, True])
+def test_blocks_rebuild_the_file_and_count_records(tmp_path, block_bytes, compress):
+    path = tmp_path / ("reads.fastq.gz" if compress else "reads.fastq")
+    path.write_bytes(gzip.compress(RECORDS) if compress else RECORDS)
+    assert b"".join(read_blocks(path, block_bytes)) == RECORDS
+    assert count_valid_fastq_records(path, block_bytes) == 50
+
+
+def test_gzip_is_detected_by_content_not_name(tmp_path):
+    path = tmp_path / "reads.fastq"
+    path.write_bytes(gzip.compress(RECORDS))
+    assert count_valid_fastq_records(path) == 50
+
+
+def test_a_truncated_gzip_file_is_named(tmp_path):
+    path = tmp_path / "cut.fastq.gz"
+    path.write_bytes(gzip.compress(RECORDS * 100)[:-40])
+    with pytest.raises(SequenceFileError, match=r"cut\.fastq\.gz: cannot be read"):
+        count_valid_fastq_records(path)
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("compress", [False, True])
+def test_format_suite_through_files(peer_data, tmp_path, compress):
+    """Every invalid file is rejected at the manifest's record and names itself; every
+    valid one is accepted with its record count, plain and gzipped, in small blocks."""
+    for path, row in _suite(peer_data, "invalid"):
+        target = path
+        if compress:
+            target = tmp_path / (path.name + ".gz")
+            target.write_bytes(gzip.compress(path.read_bytes()))
+        good = int(re.search(r"(\d+) good record", row["expected_behaviour"]).group(1))
+        with pytest.raises(SequenceFileError) as caught:
+            count_valid_fastq_records(target, block_bytes=5)
+        assert caught.value.record == good + 1, path.name
+        assert str(caught.value).startswith(f"{target}: record {good + 1} (line ")
+    for path, _ in _suite(peer_data, "valid"):
+        target = path
+        if compress:
+            target = tmp_path / (path.name + ".gz")
+            target.write_bytes(gzip.compress(path.read_bytes()))
+        assert count_valid_fastq_records(target, block_bytes=5) == naive_validate_fastq(path.read_bytes()), path.name
+
+
+def _lsdih(*args):
+    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True, cwd=PROJECT_ROOT)
+
+
+@pytest.mark.peer
+def test_fastq_check_cli(peer_data):
+    suite = peer_data / "fastq_suite"
+    good = _lsdih("fastq", "check", str(suite / "example.fastq"), str(suite / "tricky.fastq"))
+    assert good.returncode == 0
+    assert f"{suite / 'tricky.fastq'}: ok, 4 records" in good.stdout
+    bad = _lsdih("fastq", "check", str(suite / "example.fastq"), str(suite / "error_trunc_in_title.fastq"), "--json")
+    assert bad.returncode == 1
+    document = json.loads(bad.stdout)
+    assert document[0] == {"path": str(suite / "example.fastq"), "valid": True, "records": 3}
+    assert document[1]["valid"] is False and document[1]["record"] == 5
+    assert "input ends inside the title line" in document[1]["error"]
+    missing = _lsdih("fastq", "check", str(suite / "no-such-file.fastq"))
+    assert missing.returncode == 1 and "No such file" in missing.stderr and "Traceback" not in missing.stderr
