@@ -1,8 +1,9 @@
 """FASTQ quality profile: lsdih's kernel vs fastp and seqkit on the same simulated reads.
 
 Each tool computes read/base counts, GC and Q20/Q30 over the whole file, one thread:
-- lsdih: `kernels.fastq_profile.profile_fastq_blocks` over 16 MiB blocks, as the fastq-qc
-  workflow's job does (a fresh process; Numba's compiled code comes from its cache);
+- lsdih: `kernels.fastq_profile.profile_fastq_blocks` over the 16 MiB blocks of
+  `workflows.common.sequence_files.read_blocks` (ISA-L for gzip), as the fastq-qc job does
+  (a fresh process; Numba's compiled code comes from its cache);
 - `fastp -w 1` with every filter and trimming step off and no output reads;
 - `seqkit stats -a -j 1`.
 The counts of all three are printed side by side, so a disagreement shows at once.
@@ -24,14 +25,10 @@ from benchmarks.timing import print_table, save_json
 from reference.simulate import SimulationSettings, random_genome, simulate_reads
 
 LSDIH_PROFILE = """
-import gzip, json, sys
+import json, sys
 from kernels.fastq_profile import profile_fastq_blocks
-path = sys.argv[1]
-with open(path, "rb") as probe:
-    compressed = probe.read(2) == b"\\x1f\\x8b"
-with (gzip.open(path, "rb") if compressed else open(path, "rb")) as handle:
-    profile = profile_fastq_blocks(iter(lambda: handle.read(16 << 20), b""))
-print(json.dumps(profile.summary()))
+from workflows.common.sequence_files import read_blocks
+print(json.dumps(profile_fastq_blocks(read_blocks(sys.argv[1])).summary()))
 """
 
 
