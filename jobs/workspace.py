@@ -11,7 +11,6 @@ A run directory is Snakemake's working directory::
 
 from __future__ import annotations
 
-import gzip
 import re
 import os
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 
 from jobs.catalogue import InputSpec, Workflow
 from jobs.params import FieldError, InvalidInputs
+from workflows.common.sequence_files import open_sequence_file
 
 CONTROL_DIR = "lsdih"
 
@@ -39,10 +39,7 @@ _SIGNATURES = {"fastq": (b"@",), "fasta": (b">",), "mgf": (b"BEGIN IONS", b"#", 
 
 
 def _first_bytes(path: Path, count: int = 64) -> bytes:
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-    opener = gzip.open if head == b"\x1f\x8b" else open
-    with opener(path, "rb") as handle:
+    with open_sequence_file(path) as handle:
         return handle.read(count).lstrip()
 
 
@@ -56,7 +53,7 @@ def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
         return None
     try:
         head = _first_bytes(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError) as error:
         return FieldError(field, f"a {spec.format} file", str(path), f"cannot be read: {error}")
     if head and not head.startswith(signatures):
         return FieldError(field, f"a {spec.format} file", str(path), f"does not look like {spec.format}: starts with {head[:20]!r}")
