@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite.
 
 Every test gets its own ``LSDIH_HOME`` so nothing touches the user's data directory.
-Services (PostgreSQL, ...) and the peer test data are skipped when absent, unless
+Services (PostgreSQL, ...), the peer test data and the peer tools (Debian's fastp,
+cutadapt, seqtk used as oracles) are skipped when absent, unless
 ``LSDIH_REQUIRE_SERVICES=1`` / ``LSDIH_REQUIRE_PEER_DATA=1`` (set by .ci/run) turn the
 absence into a failure.
 """
@@ -9,6 +10,7 @@ absence into a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -91,3 +93,20 @@ def peer_data() -> Path:
     if not root.is_dir():
         _unavailable(f"peer test data not found at {root}", "LSDIH_REQUIRE_PEER_DATA")
     return root
+
+
+@pytest.fixture(scope="session")
+def peer_tool():
+    """Return a function giving the path of a peer program (``peer_tool("cutadapt")``).
+
+    The programs are test oracles installed by ``make test-tools`` (Debian packages);
+    the product never needs them.
+    """
+
+    def locate(program: str) -> str:
+        path = shutil.which(program)
+        if path is None:
+            _unavailable(f"{program} is not installed (make test-tools)", "LSDIH_REQUIRE_PEER_DATA")
+        return path
+
+    return locate
