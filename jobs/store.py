@@ -8,95 +8,19 @@ source states, never a read-modify-write.
 
 from __future__ import annotations
 
-import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-    update,
-)
+from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.states import RunState, TaskState, check_transition, sources_of, IllegalTransition
+from jobs.migrate import upgrade
+from jobs.models import Run, Task, new_run_id, utcnow
+from jobs.states import IllegalTransition, RunState, TaskState, check_transition, sources_of
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_run_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
-
-
-class Run(Base):
-    __tablename__ = "runs"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_run_id)
-    workflow: Mapped[str] = mapped_column(String(100), index=True)
-    workflow_version: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(20), index=True, default=RunState.QUEUED.value)
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    workdir: Mapped[str] = mapped_column(Text)
-    executor: Mapped[str] = mapped_column(String(20), default="dask")
-    cores: Mapped[int] = mapped_column(Integer, default=2)
-    attempt: Mapped[int] = mapped_column(Integer, default=0)
-    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
-    jobs_total: Mapped[int] = mapped_column(Integer, default=0)
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-    tasks: Mapped[list["Task"]] = relationship(back_populates="run", order_by="Task.id", cascade="all, delete-orphan")
-
-    @property
-    def run_state(self) -> RunState:
-        return RunState(self.state)
-
-
-class Task(Base):
-    """One Snakemake job of one attempt of a run (a WES TaskLog)."""
-
-    __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("run_id", "attempt", "jobid"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    attempt: Mapped[int] = mapped_column(Integer)
-    jobid: Mapped[int] = mapped_column(Integer)
-    rule: Mapped[str] = mapped_column(String(200))
-    wildcards: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    command: Mapped[str | None] = mapped_column(Text, nullable=True)
-    state: Mapped[str] = mapped_column(String(20), default=TaskState.QUEUED.value)
-    logs: Mapped[list[Any]] = mapped_column(default=list)
-    outputs: Mapped[list[Any]] = mapped_column(default=list)
-    threads: Mapped[int] = mapped_column(Integer, default=1)
-    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    start_time: Mapped[datetime | None] = mapped_column(nullable=True)
-    end_time: Mapped[datetime | None] = mapped_column(nullable=True)
-
-    run: Mapped[Run] = relationship(back_populates="tasks")
+__all__ = ["Run", "RunNotFound", "Store", "Task", "dispose_engines", "engine_for", "new_run_id", "utcnow"]
 
 
 class RunNotFound(LookupError):
@@ -118,7 +42,7 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def engine_for(url: str) -> Engine:
-    """One engine per URL and process; the schema is created on first use."""
+    """One engine per URL and process; the schema is migrated to the newest on first use."""
     if url in _ENGINES:
         return _ENGINES[url]
     if url.startswith("sqlite:///"):
@@ -126,7 +50,7 @@ def engine_for(url: str) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     _ENGINES[url] = engine
     return engine
 
