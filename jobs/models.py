@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from jobs.states import RunState, TaskState
@@ -30,8 +30,23 @@ def new_id() -> str:
 new_run_id = new_id
 
 
+class UtcDateTime(TypeDecorator):
+    """Times are stored in UTC and always come back time-zone aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC time")
+        return value.astimezone(UTC) if value is not None and dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
 
 
 class Tenant(Base):
@@ -92,6 +107,8 @@ class Run(Base):
     state: Mapped[str] = mapped_column(String(20), index=True, default=RunState.QUEUED.value)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Input name -> the uploaded file ids a gateway run was given (None for local runs).
+    input_files: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     workdir: Mapped[str] = mapped_column(Text)

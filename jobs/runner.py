@@ -25,7 +25,7 @@ from jobs.catalogue import Workflow
 from jobs.params import validate_params
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState, TaskState
-from jobs.store import Run, Store, utcnow
+from jobs.store import Run, Store, new_run_id, utcnow
 from jobs.workspace import driver_log_path, resolve_inputs, write_config
 
 
@@ -76,6 +76,10 @@ def prepare_run(
     executor: str,
     cores: int,
     tags: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    tenant_id: str | None = None,
+    webhook_url: str | None = None,
+    input_files: dict[str, list[str]] | None = None,
 ) -> Run:
     """Validate a run request and record it as QUEUED; nothing runs yet.
 
@@ -109,6 +113,10 @@ def prepare_run(
         return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
     return store.add_run(
         Run(
+            id=run_id or new_run_id(),
+            tenant_id=tenant_id,
+            webhook_url=webhook_url,
+            input_files=input_files,
             workflow=workflow.name,
             workflow_version=workflow.version,
             params=filled,

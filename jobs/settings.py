@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     cancel_grace_seconds: float = Field(
         10.0, gt=0, description="Time a cancelled run gets to stop its jobs before it is killed."
     )
+    max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
+    api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")
     numba_cache_dir: Path | None = Field(None, description="Numba's cache; empty means <home>/numba-cache.")
     numba_threading_layer: str = Field(
         "workqueue", pattern="^(workqueue|tbb|omp)$", description="Numba threading layer (fork-safe by default)."

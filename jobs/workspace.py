@@ -20,9 +20,14 @@ import yaml
 
 from jobs.catalogue import InputSpec, Workflow
 from jobs.params import FieldError, InvalidInputs
-from workflows.common.sequence_files import open_sequence_file
+from workflows.common.sequence_files import FORMATS, detect_format, read_head
 
 CONTROL_DIR = "lsdih"
+
+
+def runs_root(home: Path) -> Path:
+    """Where runs submitted through the gateway get their folders, one per run id."""
+    return home / "runs"
 
 
 def config_path(workdir: Path) -> Path:
@@ -33,30 +38,21 @@ def driver_log_path(workdir: Path) -> Path:
     return workdir / CONTROL_DIR / "driver.log"
 
 
-# Compressed-or-not first bytes that each format must start with; a cheap guard that
-# catches a swapped argument long before a rule fails on it.
-_SIGNATURES = {"fastq": (b"@",), "fasta": (b">",), "mgf": (b"BEGIN IONS", b"#", b"\n", b"CHARGE", b"COM", b"MASS"), "mzml": (b"<?xml", b"<")}
-
-
-def _first_bytes(path: Path, count: int = 64) -> bytes:
-    with open_sequence_file(path) as handle:
-        return handle.read(count).lstrip()
-
-
 def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
     if not path.is_file():
         return FieldError(field, f"an existing {spec.format} file", str(path), "file not found")
     if not os.access(path, os.R_OK):
         return FieldError(field, f"a readable {spec.format} file", str(path), "file is not readable")
-    signatures = _SIGNATURES.get(spec.format)
-    if signatures is None:
+    if spec.format not in FORMATS:
         return None
+    # A cheap guard that catches a swapped argument long before a rule fails on it.
     try:
-        head = _first_bytes(path)
+        head = read_head(path)
     except (OSError, EOFError) as error:
         return FieldError(field, f"a {spec.format} file", str(path), f"cannot be read: {error}")
-    if head and not head.startswith(signatures):
-        return FieldError(field, f"a {spec.format} file", str(path), f"does not look like {spec.format}: starts with {head[:20]!r}")
+    if head.strip() and detect_format(head) != spec.format:
+        start = head.lstrip()[:20]
+        return FieldError(field, f"a {spec.format} file", str(path), f"does not look like {spec.format}: starts with {start!r}")
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, runs, simulate, workflows
+from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -19,6 +19,9 @@ app.add_typer(runs.runs_app, name="runs")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(fastq.app, name="fastq")
+app.add_typer(tenants.tenant_app, name="tenant")
+app.add_typer(tenants.key_app, name="key")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

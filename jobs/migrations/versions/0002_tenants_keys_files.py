@@ -49,6 +49,7 @@ def upgrade() -> None:
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("tenant_id", sa.String(32), nullable=True))
         batch.add_column(sa.Column("webhook_url", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("input_files", sa.JSON(), nullable=True))
         batch.create_foreign_key("fk_runs_tenant_id", "tenants", ["tenant_id"], ["id"], ondelete="SET NULL")
         batch.create_index("ix_runs_tenant_id", ["tenant_id"])
         batch.create_index("ix_runs_created_at", ["created_at"])
@@ -59,6 +60,7 @@ def downgrade() -> None:
         batch.drop_index("ix_runs_created_at")
         batch.drop_index("ix_runs_tenant_id")
         batch.drop_constraint("fk_runs_tenant_id", type_="foreignkey")
+        batch.drop_column("input_files")
         batch.drop_column("webhook_url")
         batch.drop_column("tenant_id")
     op.drop_table("files")

@@ -1,0 +1,50 @@
+"""The FastAPI application: ``create_app()`` for uvicorn (``lsdih serve``) and tests."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway.api import errors
+from gateway.api.routes import admin, files, results, runs, workflows
+from jobs.catalogue import Catalogue
+from jobs.files import sweep_incoming
+from jobs.settings import Settings, apply_runtime_environment, load_settings
+from jobs.store import Store
+
+DESCRIPTION = """
+The compute gateway of LS DIH. Companies (tenants) upload reads or spectra, start
+catalogue workflows on them, follow the runs and download results.
+
+Authenticate every call with an API key: `Authorization: Bearer lsdih_...`. A key
+sees only its own tenant's files and runs; anything else answers 404 exactly like an
+id that does not exist. Errors always have the same JSON shape: `msg`, `status_code`,
+`code` and, for invalid requests, `errors` listing each bad field.
+
+The same runs are also offered through GA4GH WES 1.1 under `/ga4gh/wes/v1`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    apply_runtime_environment(settings)
+    app = FastAPI(title="LS DIH compute gateway", version="1", description=DESCRIPTION.strip(),
+                  openapi_tags=[
+                      {"name": "files", "description": "Upload and manage input files."},
+                      {"name": "workflows", "description": "The workflow catalogue."},
+                      {"name": "runs", "description": "Start and follow runs; tasks and logs."},
+                      {"name": "results", "description": "Outputs, downloads and reports."},
+                      {"name": "administration", "description": "Tenants and API keys (admin keys only)."},
+                  ])
+    app.state.settings = settings
+    app.state.store = Store(settings.store_url)
+    app.state.catalogue = Catalogue(settings.extra_workflow_roots)
+    sweep_incoming(settings.home)
+    errors.install(app)
+    for router in (files.router, workflows.router, runs.router, results.router, admin.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

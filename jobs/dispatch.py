@@ -1,0 +1,35 @@
+"""Handing a QUEUED run to something that executes it.
+
+Until the durable queue exists (issue 4: Celery, leases, a reconciler), a run is handed to
+a detached supervisor process of its own, ``python -m jobs.execute RUN_ID``, which
+outlives the request that started it. The database stays the source of truth either way.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+from jobs.settings import Settings
+from jobs.workspace import runs_root
+
+
+def dispatch(settings: Settings, run_id: str) -> None:
+    workdir = runs_root(settings.home) / run_id
+    log = workdir / "lsdih" / "supervisor.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, **settings.as_environment(), "LSDIH_DATABASE_URL": settings.store_url}
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.execute", run_id],
+            cwd=workdir,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    # Reap it when it ends so no zombie stays behind in a long-lived gateway.
+    threading.Thread(target=process.wait, name=f"reap-{run_id}", daemon=True).start()
