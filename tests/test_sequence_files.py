@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
-from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records, read_blocks
+from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records, detect_format, read_blocks
 
 RECORDS = b"".join(b"@r%d\nACGTN\n+\nIIII#\n" % index for index in range(50))
 
@@ -88,3 +88,22 @@ def test_fastq_check_cli(peer_data):
     assert "input ends inside the title line" in document[1]["error"]
     missing = _lsdih("fastq", "check", str(suite / "no-such-file.fastq"))
     assert missing.returncode == 1 and "No such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (b"@r1\nACGT\n+\nIIII\n", "fastq"),
+        (b"\n  >chr1\nACGT\n", "fasta"),
+        (b"BEGIN IONS\nTITLE=x\n", "mgf"),
+        (b"# exported\n\nCOM=search\nBEGIN IONS\n", "mgf"),
+        (b'<?xml version="1.0"?>\n<mzML xmlns="http://psi.hupo.org/ms/mzml">', "mzml"),
+        (b'<?xml version="1.0"?>\n<indexedmzML>', "mzml"),
+        (b'<?xml version="1.0"?>\n<html>', None),
+        (b"hello world\n", None),
+        (b"# only a comment\n", None),
+        (b"", None),
+    ],
+)
+def test_detect_format(head, expected):
+    assert detect_format(head) == expected

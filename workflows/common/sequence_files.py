@@ -1,7 +1,9 @@
-"""Reading sequence files in bounded blocks: plain or gzip (ISA-L), whatever their size."""
+"""Reading sequence and spectrum files: plain or gzip (ISA-L), in bounded blocks whatever
+their size, and telling their format from their first bytes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -12,6 +14,9 @@ from kernels.fastq_validate import FastqValidationError, validate_fastq_blocks
 
 GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 16 << 20
+FORMATS = ("fastq", "fasta", "mgf", "mzml")
+SNIFF_BYTES = 4096  # enough of a file's start for detect_format
+_MGF_FIRST_LINE = re.compile(rb"BEGIN IONS|[A-Z_]+=")
 
 
 class SequenceFileError(ValueError):
@@ -29,6 +34,33 @@ def open_sequence_file(path: Path | str) -> BinaryIO:
     with open(path, "rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
     return igzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def detect_format(head: bytes) -> str | None:
+    """The format of a file whose (decompressed) content starts with ``head``, or None.
+
+    FASTQ starts with '@', FASTA with '>'; MGF with ``BEGIN IONS`` or a ``KEY=value``
+    parameter after any comment lines; mzML is XML whose root is ``mzML`` or
+    ``indexedmzML`` within the first ``SNIFF_BYTES``.
+    """
+    text = head.lstrip()
+    if text.startswith(b"@"):
+        return "fastq"
+    if text.startswith(b">"):
+        return "fasta"
+    if text.startswith(b"<"):
+        return "mzml" if re.search(rb"<(indexed)?mzML[\s>]", text) else None
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith((b"#", b";", b"!", b"/")):
+            return "mgf" if _MGF_FIRST_LINE.match(line) else None
+    return None
+
+
+def read_head(path: Path | str, count: int = SNIFF_BYTES) -> bytes:
+    """The first ``count`` (decompressed) bytes of a file."""
+    with open_sequence_file(path) as handle:
+        return handle.read(count)
 
 
 def read_blocks(path: Path | str, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
