@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import PROJECT_ROOT, TEST_WORKFLOWS
 
 TOY_DATA = TEST_WORKFLOWS / "toy" / ".test" / "data"
-TOY_INPUTS = ["--input", f"texts={TOY_DATA / 'one.txt'}", "--input", f"texts={TOY_DATA / 'two.txt'}"]
+TOY_INPUTS = ["--input", f"texts={TOY_DATA / 'one.fasta'}", "--input", f"texts={TOY_DATA / 'two.fasta'}"]
 
 
 def lsdih(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -34,8 +34,8 @@ def texts(tmp_path) -> dict[str, list[Path]]:
     folder.mkdir()
     paths = []
     for name, lines in (("one", 2), ("two", 3), ("three", 5)):
-        path = folder / f"{name}.txt"
-        path.write_text("x\n" * lines)
+        path = folder / f"{name}.fasta"
+        path.write_text(">s\n" + "ACGT\n" * (lines - 1))
         paths.append(path)
     return {"texts": paths}
 
