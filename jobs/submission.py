@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from jobs.catalogue import Catalogue, Workflow, WorkflowNotFound
 from jobs.dispatch import dispatch
 from jobs.files import FileNotFound, blob_path, get_file
 from jobs.models import Run, StoredFile, new_run_id
-from jobs.params import FieldError, InvalidInputs, InvalidRunRequest, validate_params
+from jobs.params import FieldError, InvalidInputs, InvalidParameters, InvalidRunRequest, validate_params
 from jobs.runner import prepare_run, resume_run
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState
@@ -167,7 +167,10 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     errors = _check_tags(request.tags) + _check_webhook(request.webhook_url)
     if errors:
         raise InvalidRunRequest(errors)
-    params = validate_params(workflow.params_schema, request.params)
+    try:
+        params = validate_params(workflow.params_schema, request.params)
+    except InvalidParameters as error:  # name the field as the request body does
+        raise InvalidParameters([replace(item, path=f"params.{item.path}") for item in error.errors]) from None
     files = _input_files(store, principal.tenant_id, workflow, request.inputs)
     tenant = tenant_by_id(store, principal.tenant_id)
     running = active_runs(store, tenant.id)
@@ -192,7 +195,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     return run
 
 
-def resume(store: Store, settings: Settings, run: Run) -> Run:
+def resubmit(store: Store, settings: Settings, run: Run) -> Run:
     """Queue a failed or cancelled run again and dispatch it; completed outputs are reused."""
     try:
         run = resume_run(store, run.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, workflows
+from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, trim, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -22,6 +22,7 @@ app.add_typer(fastq.app, name="fastq")
 app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.key_app, name="key")
 app.command("serve")(serve.serve)
+app.command("trim", **trim.COMMAND_SETTINGS)(trim.trim)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from jobs.run_queries import InvalidQuery, RunFilter, TaskNotFound, list_runs_pa
 from jobs.runner import cancel_run
 from jobs.states import RunState
 from jobs.store import RunNotFound
-from jobs.submission import NotResumable, QuotaExceeded, RunRequest, resume, submit
+from jobs.submission import NotResumable, QuotaExceeded, RunRequest, resubmit, submit
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 
@@ -106,7 +106,7 @@ def cancel(run_id: str, caller: Caller, store: StoreDep) -> RunPublic:
 def resume(run_id: str, caller: Caller, store: StoreDep, settings: SettingsDep) -> RunPublic:
     """Queue a failed or cancelled run again; outputs it completed are reused."""
     try:
-        run = resume(store, settings, find_run(store, caller, run_id))
+        run = resubmit(store, settings, find_run(store, caller, run_id))
     except NotResumable as error:
         raise ApiError(409, str(error)) from None
     return run_public(run, caller.sees_all_tenants)
