@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
     api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")
+    organization_name: str = Field(
+        "Life Sciences Digital Innovation Hub Lithuania", description="Operator named in GA4GH service-info."
+    )
+    organization_url: str = Field("https://www.gmc.vu.lt", description="Operator's web site, for service-info.")
     numba_cache_dir: Path | None = Field(None, description="Numba's cache; empty means <home>/numba-cache.")
     numba_threading_layer: str = Field(
         "workqueue", pattern="^(workqueue|tbb|omp)$", description="Numba threading layer (fork-safe by default)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.api import errors
-from gateway.api.routes import admin, files, results, runs, workflows
+from gateway.api.routes import admin, files, results, runs, wes, workflows
 from jobs.catalogue import Catalogue
 from jobs.files import sweep_incoming
 from jobs.settings import Settings, apply_runtime_environment, load_settings
@@ -34,13 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       {"name": "runs", "description": "Start and follow runs; tasks and logs."},
                       {"name": "results", "description": "Outputs, downloads and reports."},
                       {"name": "administration", "description": "Tenants and API keys (admin keys only)."},
+                      {"name": "GA4GH WES 1.1", "description": "The Workflow Execution Service standard API."},
                   ])
     app.state.settings = settings
     app.state.store = Store(settings.store_url)
     app.state.catalogue = Catalogue(settings.extra_workflow_roots)
     sweep_incoming(settings.home)
     errors.install(app)
-    for router in (files.router, workflows.router, runs.router, results.router, admin.router):
+    for router in (files.router, workflows.router, runs.router, results.router, admin.router, wes.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["service"], summary="Liveness")

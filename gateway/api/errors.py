@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from jobs.files import UploadRejected
 from jobs.params import FieldError, InvalidRunRequest
 
 log = logging.getLogger("lsdih.gateway")
@@ -58,6 +59,13 @@ def error_response(status: int, message: str, code: str | None = None, errors: l
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+_REJECTION_STATUS = {"too_large": 413, "quota": 507, "unsupported": 415, "checksum": 422, "empty": 422, "bad_request": 400}
+
+
+def upload_rejected(error: UploadRejected) -> ApiError:
+    return ApiError(_REJECTION_STATUS[error.reason], str(error))
 
 
 def invalid_request(error: InvalidRunRequest) -> ApiError:
