@@ -22,7 +22,7 @@ from jobs.workspace import collect_outputs, driver_log_path
 runs_app = typer.Typer(help="Recorded runs: list, show, cancel, resume.", no_args_is_help=True)
 
 
-def _parse_inputs(assignments: list[str]) -> dict[str, list[Path]]:
+def parse_inputs(assignments: list[str]) -> dict[str, list[Path]]:
     inputs: dict[str, list[Path]] = {}
     for assignment in assignments:
         name, separator, path = assignment.partition("=")
@@ -32,7 +32,7 @@ def _parse_inputs(assignments: list[str]) -> dict[str, list[Path]]:
     return inputs
 
 
-def _read_params_file(path: Path) -> dict[str, Any]:
+def read_params_file(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
@@ -109,9 +109,9 @@ def run(
     run_store = store(current)
     try:
         chosen = catalogue().get(workflow)
-        given = {**_read_params_file(params_file)} if params_file else {}
+        given = {**read_params_file(params_file)} if params_file else {}
         given.update(parse_cli_params(chosen.params_schema, params))
-        record = prepare_run(run_store, chosen, _parse_inputs(inputs), given, outdir, executor, cores or current.cores)
+        record = prepare_run(run_store, chosen, parse_inputs(inputs), given, outdir, executor, cores or current.cores)
     except (WorkflowNotFound, ManifestError, RunBusy) as error:
         fail(str(error), 2)
     except InvalidRunRequest as error:
