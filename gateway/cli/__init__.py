@@ -22,6 +22,8 @@ app.add_typer(fastq.app, name="fastq")
 app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.key_app, name="key")
 app.command("serve")(serve.serve)
+for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
+    app.command(command.__name__)(command)
 app.command("trim", **trim.COMMAND_SETTINGS)(trim.trim)
 
 
