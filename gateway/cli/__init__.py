@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, trim, workflows
+from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -24,7 +24,6 @@ app.add_typer(tenants.key_app, name="key")
 app.command("serve")(serve.serve)
 for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
     app.command(command.__name__)(command)
-app.command("trim", **trim.COMMAND_SETTINGS)(trim.trim)
 
 
 def main() -> None:
