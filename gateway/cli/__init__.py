@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, runs, serve, simulate, tenants, workflows
+from gateway.cli import config_command, fastq, remote, runs, serve, simulate, tenants, workflows
 
 app = typer.Typer(
     name="lsdih",
