@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from gateway.api import errors
 from gateway.api.routes import admin, files, results, runs, wes, workflows
@@ -48,4 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.openapi = lambda: _openapi_with_json_errors(app)
     return app
+
+
+def _openapi_with_json_errors(app: FastAPI) -> dict:
+    """Errors are JSON on every route, also on those whose success is text or a file."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, description=app.description,
+                               routes=app.routes, tags=app.openapi_tags)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = error
+        app.openapi_schema = document
+    return app.openapi_schema
