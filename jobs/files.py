@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from jobs.models import StoredFile, Tenant
+from jobs.models import StoredFile, Tenant, looks_like_id
 from jobs.store import Store
 from workflows.common.sequence_files import FORMATS, GZIP_MAGIC, SNIFF_BYTES, detect_format
 
@@ -216,8 +216,10 @@ def find_by_checksum(store: Store, tenant_id: str, sha256: str) -> StoredFile | 
 
 def get_file(store: Store, tenant_id: str | None, file_id: str) -> StoredFile:
     """The file ``file_id`` of tenant ``tenant_id`` (any tenant's when None)."""
-    with store.session() as session:
-        stored = session.get(StoredFile, file_id)
+    stored = None
+    if looks_like_id(file_id):
+        with store.session() as session:
+            stored = session.get(StoredFile, file_id)
     if stored is None or (tenant_id is not None and stored.tenant_id != tenant_id):
         raise FileNotFound(f"no file with id {file_id}")
     return stored
@@ -228,7 +230,7 @@ def list_files(store: Store, tenant_id: str, limit: int = 100, after: str | None
     query = select(StoredFile).where(StoredFile.tenant_id == tenant_id)
     with store.session() as session:
         if after is not None:
-            anchor = session.get(StoredFile, after)
+            anchor = session.get(StoredFile, after) if looks_like_id(after) else None
             if anchor is None or anchor.tenant_id != tenant_id:
                 raise FileNotFound(f"no file with id {after}")
             query = query.where(

@@ -27,6 +27,12 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def looks_like_id(text: str) -> bool:
+    """Whether ``text`` could be an id made by ``new_id`` (checked before any query, so odd
+    input such as NUL bytes never reaches the database)."""
+    return len(text) == 32 and all(character in "0123456789abcdef" for character in text)
+
+
 new_run_id = new_id
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from jobs.models import Run, Task
+from jobs.models import Run, Task, looks_like_id
 from jobs.states import RunState
 from jobs.store import RunNotFound, Store
 from jobs.tenants import Principal
@@ -35,7 +35,7 @@ class RunFilter:
 
 def visible_run(store: Store, principal: Principal, run_id: str) -> Run:
     run = None
-    if len(run_id) <= 64:
+    if looks_like_id(run_id):
         with store.session() as session:
             run = session.get(Run, run_id)
     if run is None or not (principal.sees_all_tenants or run.tenant_id == principal.tenant_id):

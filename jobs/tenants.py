@@ -95,6 +95,8 @@ def _check_limits(max_active_runs: int | None, storage_quota_bytes: int | None) 
 
 
 def get_tenant(store: Store, name: str) -> Tenant:
+    if not _NAME_PATTERN.fullmatch(name):
+        raise TenantNotFound(f"no tenant named {name!r}")
     with store.session() as session:
         tenant = session.scalars(select(Tenant).where(Tenant.name == name)).first()
     if tenant is None:
@@ -180,6 +182,8 @@ def list_keys(store: Store, tenant_name: str | None = None) -> list[ApiKey]:
 
 def revoke_key(store: Store, prefix: str) -> ApiKey:
     """Revoke the key with this prefix (revoking twice keeps the first time)."""
+    if not _PREFIX_PATTERN.fullmatch(prefix):
+        raise KeyNotFound(f"no key with prefix {prefix!r}")
     with store.session() as session:
         record = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
         if record is None:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from gateway.api import errors
+from gateway.api.hygiene import RequestHygiene
 from gateway.api.routes import admin, files, results, runs, wes, workflows
 from jobs.catalogue import Catalogue
 from jobs.files import sweep_incoming
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue = Catalogue(settings.extra_workflow_roots)
     sweep_incoming(settings.home)
     errors.install(app)
+    app.add_middleware(RequestHygiene)
     for router in (files.router, workflows.router, runs.router, results.router, admin.router, wes.router):
         app.include_router(router)
 
