@@ -146,6 +146,31 @@ def read_manifest(folder: Path) -> Manifest:
     return manifest
 
 
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+# Parsed workflows by folder, kept while their manifest and schema files are unchanged:
+# the gateway looks a workflow up on every request, and parsing YAML is slow.
+_LOADED: dict[Path, tuple[tuple, Workflow]] = {}
+
+
+def load_workflow(folder: Path) -> Workflow:
+    manifest_path = folder / "manifest.yaml"
+    cached = _LOADED.get(folder)
+    if cached is not None:
+        stamp, workflow = cached
+        if stamp == (_stamp(manifest_path), _stamp(folder / workflow.manifest.params_schema)):
+            return workflow
+    workflow = Workflow(folder, read_manifest(folder))
+    _LOADED[folder] = ((_stamp(manifest_path), _stamp(folder / workflow.manifest.params_schema)), workflow)
+    return workflow
+
+
 class Catalogue:
     """Workflows found in one or more folders (the shipped ``workflows/`` first)."""
 
@@ -161,7 +186,7 @@ class Catalogue:
         return [found[name] for name in sorted(found)]
 
     def workflows(self) -> list[Workflow]:
-        return [Workflow(folder, read_manifest(folder)) for folder in self.folders()]
+        return [load_workflow(folder) for folder in self.folders()]
 
     def get(self, reference: str) -> Workflow:
         """Find ``NAME`` or ``NAME@VERSION``."""
@@ -170,7 +195,7 @@ class Catalogue:
         for folder in self.folders():
             known.append(folder.name)
             if folder.name == name:
-                workflow = Workflow(folder, read_manifest(folder))
+                workflow = load_workflow(folder)
                 if version and workflow.version != version:
                     raise WorkflowNotFound(reference, [f"{name}@{workflow.version}"])
                 return workflow

@@ -17,6 +17,8 @@ from jobs.workspace import runs_root
 
 
 def dispatch(settings: Settings, run_id: str) -> None:
+    if settings.dispatcher == "none":
+        return
     workdir = runs_root(settings.home) / run_id
     log = workdir / "lsdih" / "supervisor.log"
     log.parent.mkdir(parents=True, exist_ok=True)

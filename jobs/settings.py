@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     cancel_grace_seconds: float = Field(
         10.0, gt=0, description="Time a cancelled run gets to stop its jobs before it is killed."
     )
+    dispatcher: str = Field(
+        "process", pattern="^(process|none)$",
+        description="How a queued run is started: process = a detached supervisor per run; "
+        "none = it stays QUEUED until something else starts it (measuring the gateway alone).",
+    )
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
     api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")
     organization_name: str = Field(

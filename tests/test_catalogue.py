@@ -101,3 +101,16 @@ def test_lint_text_parser_ignores_the_software_deployment_lint():
         "rule count: No log directive defined",
         'snakefile /x/Snakefile: Absolute path "/data" in line 3',
     ]
+
+
+def test_parsed_workflows_are_reused_until_their_files_change(toy_copy):
+    import os
+
+    from jobs.catalogue import load_workflow
+
+    first = load_workflow(toy_copy)
+    assert load_workflow(toy_copy) is first
+    schema = toy_copy / first.manifest.params_schema
+    stat = schema.stat()
+    os.utime(schema, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert load_workflow(toy_copy) is not first
