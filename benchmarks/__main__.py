@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import executor_overhead, fastq_profile
+from benchmarks import executor_overhead, fastq_profile, gateway_load
 
-BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile}
+BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile, "gateway": gateway_load}
 
 
 def main(argv: list[str] | None = None) -> int:

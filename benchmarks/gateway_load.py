@@ -1,0 +1,189 @@
+"""Gateway under load: create-run and get-run throughput and latency, and upload speed.
+
+A real uvicorn serves the gateway on loopback (runs are recorded but not executed:
+``LSDIH_DISPATCHER=none``, so what is measured is the gateway itself). Concurrent asyncio
+clients then create runs of ``fastq-qc`` on an uploaded FASTQ, and fetch runs; an
+upload of a large file is compared with writing the same bytes straight to the data
+directory's disk. The clients share the machine's cores with the server: say so when
+quoting the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.timing import print_table, save_json
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+RECORD = b"@read/1\n" + b"ACGT" * 37 + b"AC\n+\n" + b"I" * 150 + b"\n"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=2000, help="create-run and get-run requests each")
+    parser.add_argument("--concurrency", type=int, default=16, help="clients in flight at once")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--upload-mb", type=int, default=512, help="size of the uploaded file")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _load(url: str, headers: dict, requests: int, concurrency: int, make) -> tuple[float, list[float]]:
+    """Send ``requests`` requests, ``concurrency`` at a time; return wall seconds and latencies."""
+    latencies: list[float] = []
+    queue = list(range(requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while queue:
+                queue.pop()
+                method, path, body = make()
+                started = time.perf_counter()
+                response = await client.request(method, path, json=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code >= 300:
+                    raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies
+
+
+def _disk_write_speed(folder: Path, size: int) -> float:
+    """MB/s of writing ``size`` bytes in 1 MiB chunks (no fsync, as uploads do not)."""
+    block = RECORD * ((1 << 20) // len(RECORD))
+    path = folder / "disk-speed.tmp"
+    started = time.perf_counter()
+    with open(path, "wb") as handle:
+        written = 0
+        while written < size:
+            written += handle.write(block)
+    seconds = time.perf_counter() - started
+    path.unlink()
+    return written / 1e6 / seconds
+
+
+def _write_fastq(path: Path, size: int) -> int:
+    block = RECORD * ((1 << 20) // len(RECORD))
+    with open(path, "wb") as handle:
+        written = 0
+        while written < size:
+            written += handle.write(block)
+    return written
+
+
+def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
+    home = scratch / f"home-{database}"
+    environment = {**os.environ, "LSDIH_HOME": str(home), "LSDIH_DISPATCHER": "none"}
+    admin_database = None
+    if database == "postgresql":
+        import psycopg
+
+        admin_database = f"lsdih_bench_{os.getpid()}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{admin_database}"')
+        environment["LSDIH_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{admin_database}"
+    else:
+        environment.pop("LSDIH_DATABASE_URL", None)
+    setup = subprocess.run(
+        [sys.executable, "-c", (
+            "from jobs.settings import load_settings; from jobs.store import Store; "
+            "from jobs.tenants import create_tenant, create_key; s = Store(load_settings().store_url); "
+            "create_tenant(s, 'bench', max_active_runs=10**9, storage_quota_bytes=1 << 40); "
+            "print(create_key(s, 'bench')[1])")],
+        env=environment, capture_output=True, text=True, check=True)
+    headers = {"Authorization": f"Bearer {setup.stdout.strip()}"}
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "gateway.api.app:create_app", "--factory", "--port", str(port),
+         "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the gateway did not start") from None
+                time.sleep(0.2)
+        small = httpx.post(f"{url}/v1/files", params={"name": "s.fastq"}, content=RECORD * 10, headers=headers)
+        body = {"workflow": "fastq-qc", "inputs": {"reads": [small.json()["id"]]}}
+        asyncio.run(_load(url, headers, 100, args.concurrency, lambda: ("POST", "/v1/runs", body)))  # warm-up
+        create_seconds, create_latencies = asyncio.run(
+            _load(url, headers, args.requests, args.concurrency, lambda: ("POST", "/v1/runs", body)))
+        run_ids = [run["id"] for run in httpx.get(f"{url}/v1/runs", params={"page_size": 1000}, headers=headers).json()["runs"]]
+        get_seconds, get_latencies = asyncio.run(_load(
+            url, headers, args.requests, args.concurrency, lambda: ("GET", f"/v1/runs/{random.choice(run_ids)}", None)))
+
+        size = args.upload_mb << 20
+        big = scratch / "big.fastq"
+        size = _write_fastq(big, size)
+        disk = _disk_write_speed(home, size)
+        started = time.perf_counter()
+        with open(big, "rb") as handle:
+            response = httpx.post(f"{url}/v1/files", params={"name": "big.fastq"}, content=iter(lambda: handle.read(1 << 20), b""),
+                                  headers={**headers, "Content-Length": str(size)}, timeout=None)
+        upload_seconds = time.perf_counter() - started
+        if response.status_code != 201:
+            raise RuntimeError(f"upload: {response.status_code} {response.text[:300]}")
+        big.unlink()
+    finally:
+        server.terminate()
+        server.wait(30)
+        if admin_database:
+            import psycopg
+
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE "{admin_database}" WITH (FORCE)')
+    return {
+        "database": database,
+        "create_per_second": args.requests / create_seconds,
+        "create_p50_ms": 1000 * _percentile(create_latencies, 0.50),
+        "create_p99_ms": 1000 * _percentile(create_latencies, 0.99),
+        "get_per_second": args.requests / get_seconds,
+        "get_p50_ms": 1000 * _percentile(get_latencies, 0.50),
+        "get_p99_ms": 1000 * _percentile(get_latencies, 0.99),
+        "upload_mb_per_second": size / 1e6 / upload_seconds,
+        "disk_mb_per_second": disk,
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    with tempfile.TemporaryDirectory(prefix="lsdih-gateway-bench-") as scratch:
+        results = [_measure(database, args, Path(scratch)) for database in databases]
+    print(f"{args.requests} requests per kind, {args.concurrency} concurrent clients, "
+          f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs shared by clients and server")
+    print_table("create-run and get-run", ("database", "create/s", "p50 ms", "p99 ms", "get/s", "p50 ms", "p99 ms"),
+                [(r["database"], r["create_per_second"], r["create_p50_ms"], r["create_p99_ms"], r["get_per_second"],
+                  r["get_p50_ms"], r["get_p99_ms"]) for r in results])
+    print_table(f"upload of {args.upload_mb} MiB", ("database", "upload MB/s", "disk write MB/s", "upload/disk"),
+                [(r["database"], r["upload_mb_per_second"], r["disk_mb_per_second"],
+                  r["upload_mb_per_second"] / r["disk_mb_per_second"]) for r in results])
+    save_json(args.json, {"arguments": {k: str(v) for k, v in vars(args).items()}, "results": results})
+    return 0
