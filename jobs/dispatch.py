@@ -1,8 +1,11 @@
-"""Handing a QUEUED run to something that executes it.
+"""Handing a QUEUED run to something that executes it (``LSDIH_DISPATCHER``).
 
-Until the durable queue exists (issue 4: Celery, leases, a reconciler), a run is handed to
-a detached supervisor process of its own, ``python -m jobs.execute RUN_ID``, which
-outlives the request that started it. The database stays the source of truth either way.
+- ``queue`` (default): a message carrying the run id to the workers (``lsdih worker``);
+  see ``jobs.queue``, ``jobs.leases`` and ``jobs.reconciler``.
+- ``process``: a detached supervisor process of its own, ``python -m jobs.execute
+  RUN_ID``, which outlives the request that started it; no worker needed, no recovery
+  if the machine goes down.
+- ``none``: the run stays QUEUED (to measure the gateway alone).
 """
 
 from __future__ import annotations
@@ -13,11 +16,19 @@ import sys
 import threading
 
 from jobs.settings import Settings
+from jobs.store import Store
 from jobs.workspace import runs_root
 
 
 def dispatch(settings: Settings, run_id: str) -> None:
     if settings.dispatcher == "none":
+        return
+    if settings.dispatcher == "queue":
+        from jobs.leases import mark_enqueued
+        from jobs.queue import enqueue
+
+        mark_enqueued(Store(settings.store_url), run_id)  # first: a lost send is resent
+        enqueue(settings, run_id)
         return
     workdir = runs_root(settings.home) / run_id
     log = workdir / "lsdih" / "supervisor.log"

@@ -19,6 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
+from jobs import leases
 from jobs.catalogue import Catalogue
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState, TaskState
@@ -107,14 +108,19 @@ def close_open_tasks(store: Store, run: Run, state: TaskState) -> None:
             store.upsert_task(run.id, run.attempt, task.jobid, state=state.value)
 
 
-def watch_for_cancel(store: Store, run_id: str, interval: float = 0.5) -> None:
-    """Interrupt this process (as Ctrl-C would) once the run is set to CANCELING.
+def watch_for_cancel(store: Store, run_id: str, lease_seconds: float, interval: float = 0.5) -> None:
+    """Interrupt this process (as Ctrl-C would) once the run is set to CANCELING, and
+    renew the run's lease meanwhile (the lease lives exactly as long as this driver).
 
     A cancel is a state change in the store, so any process may ask for one: the
-    supervisor that started this driver, another CLI, later the gateway.
+    supervisor that started this driver, another CLI, the gateway.
     """
     def watch() -> None:
+        renewed = 0.0
         while store.get_run(run_id).run_state != RunState.CANCELING:
+            if time.monotonic() - renewed > lease_seconds / 4:
+                leases.renew(store, run_id, lease_seconds)
+                renewed = time.monotonic()
             time.sleep(interval)
         # As a terminal's Ctrl-C does: the local executor's job processes share this
         # process group and stop on it; Dask job processes are killed by the executor.
@@ -126,7 +132,7 @@ def watch_for_cancel(store: Store, run_id: str, interval: float = 0.5) -> None:
 def drive(run_id: str, settings: Settings) -> int:
     store = Store(settings.store_url)
     run = store.get_run(run_id)
-    watch_for_cancel(store, run.id)
+    watch_for_cancel(store, run.id, settings.lease_seconds)
     workflow = Catalogue(settings.extra_workflow_roots).get(f"{run.workflow}@{run.workflow_version}")
     recorder = TaskRecorder(store, run.id, run.attempt)
     try:

@@ -84,10 +84,23 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Time a cancelled run gets to stop its jobs before it is killed."
     )
     dispatcher: str = Field(
-        "process", pattern="^(process|none)$",
-        description="How a queued run is started: process = a detached supervisor per run; "
-        "none = it stays QUEUED until something else starts it (measuring the gateway alone).",
+        "queue", pattern="^(queue|process|none)$",
+        description="How an accepted run is started: queue = a message to the workers (lsdih worker); "
+        "process = a detached supervisor per run, no worker needed; none = it stays QUEUED (measuring "
+        "the gateway alone).",
     )
+    broker_url: str = Field(
+        "", description="Celery broker (redis://..., amqp://...); empty means an embedded SQLite broker "
+        "in the data directory.",
+    )
+    worker_concurrency: int = Field(2, ge=1, le=256, description="Runs one lsdih worker executes at once.")
+    lease_seconds: float = Field(60.0, ge=5, description="A run's lease; its driver renews it while it lives.")
+    reconcile_seconds: float = Field(15.0, gt=0, description="How often each worker looks for lost runs.")
+    requeue_after_seconds: float = Field(
+        120.0, gt=0, description="A QUEUED run nobody claimed for this long is enqueued again."
+    )
+    max_attempts: int = Field(3, ge=1, description="Attempts of a run that lost its worker before SYSTEM_ERROR.")
+    max_queued_runs: int = Field(1000, ge=1, description="Runs a tenant may have waiting or executing at once.")
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
     api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")
     organization_name: str = Field(

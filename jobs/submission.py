@@ -173,10 +173,13 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
         raise InvalidParameters([replace(item, path=f"params.{item.path}") for item in error.errors]) from None
     files = _input_files(store, principal.tenant_id, workflow, request.inputs)
     tenant = tenant_by_id(store, principal.tenant_id)
-    running = active_runs(store, tenant.id)
-    if running >= tenant.max_active_runs:
+    # Through the queue, runs wait their turn (max_active_runs is enforced when a worker
+    # claims one); a run dispatched as a process of its own starts at once.
+    limit = tenant.max_active_runs if settings.dispatcher == "process" else settings.max_queued_runs
+    waiting = active_runs(store, tenant.id)
+    if waiting >= limit:
         raise QuotaExceeded(
-            f"tenant {tenant.name!r} has {running} active runs, its limit is {tenant.max_active_runs}; "
+            f"tenant {tenant.name!r} has {waiting} runs queued or running, its limit is {limit}; "
             "wait for one to finish or cancel one"
         )
     run_id = new_run_id()

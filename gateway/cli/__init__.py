@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, remote, runs, serve, simulate, tenants, workflows
+from gateway.cli import config_command, fastq, remote, runs, serve, service, simulate, tenants, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -22,6 +22,8 @@ app.add_typer(fastq.app, name="fastq")
 app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.key_app, name="key")
 app.command("serve")(serve.serve)
+app.command("worker")(service.worker)
+app.command("up")(service.up)
 for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
     app.command(command.__name__)(command)
 

@@ -30,6 +30,9 @@ def gateway_settings(store_url, lsdih_home, monkeypatch):
     monkeypatch.setenv("LSDIH_DATABASE_URL", store_url)
     monkeypatch.setenv("LSDIH_EXECUTOR", "local")
     monkeypatch.setenv("LSDIH_CORES", "1")
+    # Each accepted run starts as a process of its own: these tests are about the API;
+    # tests/queue exercises the queue and its workers.
+    monkeypatch.setenv("LSDIH_DISPATCHER", "process")
     return load_settings()
 
 

@@ -20,6 +20,7 @@ EXAMPLES_PER_OPERATION = 25
 
 def test_no_server_errors_and_responses_match_the_schema(lsdih_home, monkeypatch):
     monkeypatch.setenv("LSDIH_EXECUTOR", "local")
+    monkeypatch.setenv("LSDIH_DISPATCHER", "process")
     current = load_settings()
     store = Store(current.store_url)
     create_tenant(store, "acme", max_active_runs=1, storage_quota_bytes=1 << 20)

@@ -29,6 +29,7 @@ def lsdih(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.C
 @pytest.fixture
 def server(lsdih_home, monkeypatch):
     monkeypatch.setenv("LSDIH_EXECUTOR", "local")
+    monkeypatch.setenv("LSDIH_DISPATCHER", "process")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = lsdih_home / "serve.log"

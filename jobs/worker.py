@@ -1,0 +1,85 @@
+"""The queue worker: claim a run, execute it, and look after runs others lost.
+
+``lsdih worker`` starts a Celery worker (thread pool: each run is a supervised driver
+subprocess, so a worker thread mostly waits) with a reconciler thread beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from enum import Enum
+
+from jobs import leases
+from jobs.models import utcnow
+from jobs.queue import EXECUTE_RUN, app, configure
+from jobs.reconciler import reconcile
+from jobs.runner import execute_run
+from jobs.settings import Settings, apply_runtime_environment, get_settings
+from jobs.states import RunState
+from jobs.store import RunNotFound, Store
+
+log = logging.getLogger("lsdih.worker")
+CLAIM_RETRY_SECONDS = 5
+
+
+class Outcome(Enum):
+    EXECUTED = "executed"
+    TENANT_BUSY = "tenant busy"  # try again later
+    NOT_CLAIMABLE = "not claimable"  # gone, taken, or no longer QUEUED: drop the message
+
+
+def execute_queued(store: Store, settings: Settings, run_id: str, owner: str) -> Outcome:
+    """Claim ``run_id`` and run it to its end under the lease."""
+    if not leases.claim(store, run_id, owner, settings.lease_seconds):
+        try:
+            run = store.get_run(run_id)
+        except RunNotFound:
+            return Outcome.NOT_CLAIMABLE
+        free = run.lease_owner is None or (run.lease_expires_at and run.lease_expires_at < utcnow())
+        if run.run_state == RunState.QUEUED and free:
+            leases.mark_enqueued(store, run_id)  # its message is alive: no need to resend it
+            return Outcome.TENANT_BUSY
+        return Outcome.NOT_CLAIMABLE
+    try:
+        execute_run(store, run_id, settings)
+    finally:
+        leases.release(store, run_id, owner)
+    return Outcome.EXECUTED
+
+
+@app.task(name=EXECUTE_RUN, bind=True, max_retries=None)
+def execute_run_task(self, run_id: str) -> str:
+    settings = get_settings()
+    outcome = execute_queued(Store(settings.store_url), settings, run_id, f"{leases.worker_identity()}/{self.request.id}")
+    if outcome == Outcome.TENANT_BUSY:
+        raise self.retry(countdown=CLAIM_RETRY_SECONDS)
+    return outcome.value
+
+
+def _reconcile_forever(settings: Settings, stop: threading.Event) -> None:
+    store = Store(settings.store_url)
+    while not stop.is_set():
+        try:
+            report = reconcile(store, settings)
+            if report.changed:
+                log.info("reconciler: %s", report)
+        except Exception:  # noqa: BLE001 - keep looking after runs whatever one pass hit
+            log.exception("reconciler pass failed")
+        stop.wait(settings.reconcile_seconds)
+
+
+def run_worker(settings: Settings, concurrency: int | None = None, loglevel: str = "INFO") -> None:
+    """Serve the queue until stopped (Ctrl-C / SIGTERM finish the runs in hand first)."""
+    apply_runtime_environment(settings)
+    configure(settings)
+    stop = threading.Event()
+    threading.Thread(target=_reconcile_forever, args=(settings, stop), name="reconciler", daemon=True).start()
+    try:
+        app.worker_main([
+            "worker", f"--concurrency={concurrency or settings.worker_concurrency}", "--pool=threads",
+            f"--loglevel={loglevel}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            f"--hostname=lsdih-{leases.worker_identity()}",
+        ])
+    finally:
+        stop.set()
