@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, fastq, remote, runs, serve, service, simulate, tenants, workflows
+from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -24,6 +24,7 @@ app.add_typer(tenants.key_app, name="key")
 app.command("serve")(serve.serve)
 app.command("worker")(service.worker)
 app.command("up")(service.up)
+app.command("demo")(demo.demo)
 for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
     app.command(command.__name__)(command)
 

@@ -63,19 +63,19 @@ def submit(
             chosen.update(parse_cli_params(schema, params))
         except InvalidRunRequest as error:
             fail(str(error), 2)
-        file_ids = {name: [_upload(client, path, quiet=as_json)["id"] for path in paths] for name, paths in given.items()}
+        file_ids = {name: [upload_with_progress(client, path, quiet=as_json)["id"] for path in paths] for name, paths in given.items()}
         run = client.create_run(workflow, file_ids, chosen, labels)
         if not as_json:
             out.print(f"run {run['id']} {run['state']}", markup=False)
         if wait:
-            run = _follow(client, run["id"], quiet=as_json)
+            run = follow_run(client, run["id"], quiet=as_json)
     if as_json:
         print_json(run)
     if wait and run["state"] != "COMPLETE":
         raise typer.Exit(1)
 
 
-def _upload(client: GatewayClient, path: Path, quiet: bool) -> dict:
+def upload_with_progress(client: GatewayClient, path: Path, quiet: bool) -> dict:
     if not path.is_file():
         fail(f"no such file: {path}", 2)
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
@@ -84,7 +84,7 @@ def _upload(client: GatewayClient, path: Path, quiet: bool) -> dict:
         return client.upload(path, progress=lambda sent: bar.advance(task, sent))
 
 
-def _follow(client: GatewayClient, run_id: str, quiet: bool) -> dict:
+def follow_run(client: GatewayClient, run_id: str, quiet: bool) -> dict:
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[state]}"),
                   console=console, disable=quiet) as bar:
         task = bar.add_task(f"run {run_id[:8]}", total=None, state="")
