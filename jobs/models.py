@@ -7,6 +7,7 @@ upgrade the database before use (see ``jobs.store.engine_for``).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from jobs.states import RunState, TaskState
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 def utcnow() -> datetime:
@@ -64,6 +65,10 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     max_active_runs: Mapped[int] = mapped_column(Integer, default=4)
     storage_quota_bytes: Mapped[int] = mapped_column(BigInteger, default=100 << 30)
+    # Where run events go when a run names no webhook, and the key that signs them.
+    webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    webhook_secret: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32),
+                                                server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -164,3 +169,44 @@ class Task(Base):
     end_time: Mapped[datetime | None] = mapped_column(nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="tasks")
+
+
+class RunEvent(Base):
+    """One thing that happened to a run (state, task, progress), in order: the log that
+    live event streams replay from."""
+
+    __tablename__ = "run_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """A webhook call owed for a run event; retried until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(12), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True, default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Worker(Base):
+    """A queue worker and when it was last seen alive (metrics)."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         120.0, gt=0, description="A QUEUED run nobody claimed for this long is enqueued again."
     )
     max_attempts: int = Field(3, ge=1, description="Attempts of a run that lost its worker before SYSTEM_ERROR.")
+    webhook_max_attempts: int = Field(8, ge=1, description="Attempts of a webhook call before it is given up.")
+    webhook_backoff_seconds: float = Field(
+        10.0, gt=0, description="Wait before the second attempt of a webhook call; doubled each time after."
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on private or loopback networks (tests, closed sites)."
+    )
     max_queued_runs: int = Field(1000, ge=1, description="Runs a tenant may have waiting or executing at once.")
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
     api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs import events
 from jobs.migrate import upgrade
 from jobs.models import Run, Task, new_run_id, utcnow
 from jobs.states import IllegalTransition, RunState, TaskState, check_transition, sources_of
@@ -79,6 +80,8 @@ class Store:
     def add_run(self, run: Run) -> Run:
         with self.session() as session:
             session.add(run)
+            session.flush()
+            events.state_changed(session, run)
         return run
 
     def get_run(self, run_id: str) -> Run:
@@ -117,7 +120,9 @@ class Store:
                 update(Run).where(Run.id == run_id, Run.state.in_(sources)).values(**values)
             )
             if result.rowcount == 1:
-                return session.get(Run, run_id)
+                run = session.get(Run, run_id)
+                events.state_changed(session, run)
+                return run
             run = session.get(Run, run_id)
         if run is None:
             raise RunNotFound(run_id)
@@ -130,6 +135,10 @@ class Store:
             raise ValueError("use transition() to change a run's state")
         with self.session() as session:
             session.execute(update(Run).where(Run.id == run_id).values(**fields))
+            if "jobs_done" in fields or "jobs_total" in fields:
+                run = session.get(Run, run_id)
+                if run is not None:
+                    events.progressed(session, run_id, run.jobs_done, run.jobs_total)
 
     # -- tasks ------------------------------------------------------------------------
 
@@ -141,8 +150,14 @@ class Store:
             if task is None:
                 task = Task(run_id=run_id, attempt=attempt, jobid=jobid, rule=fields.pop("rule", "?"))
                 session.add(task)
+            before = (task.state, task.rule) if task.id is not None else None
             for name, value in fields.items():
                 setattr(task, name, value)
+            session.flush()  # defaults and the id, for the event
+            # One event per change a follower cares about; a job whose rule Snakemake has
+            # not named yet is reported once it has.
+            if (task.state, task.rule) != before and task.rule != "?":
+                events.task_changed(session, task)
 
     def list_tasks(self, run_id: str, attempt: int | None = None) -> list[Task]:
         with self.session() as session:

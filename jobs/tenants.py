@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -118,16 +119,27 @@ def list_tenants(store: Store) -> list[Tenant]:
 
 
 def set_limits(
-    store: Store, name: str, max_active_runs: int | None = None, storage_quota_bytes: int | None = None
+    store: Store, name: str, max_active_runs: int | None = None, storage_quota_bytes: int | None = None,
+    webhook_url: str | None = None,
 ) -> Tenant:
+    """Change what is given; ``webhook_url=""`` removes the default webhook."""
     _check_limits(max_active_runs, storage_quota_bytes)
     tenant = get_tenant(store, name)
     changes = {"max_active_runs": max_active_runs, "storage_quota_bytes": storage_quota_bytes}
     changes = {key: value for key, value in changes.items() if value is not None}
+    if webhook_url is not None:
+        if webhook_url and not _is_http_url(webhook_url):
+            raise TenantError(f"invalid webhook URL {webhook_url!r}: give an http(s) URL")
+        changes["webhook_url"] = webhook_url or None
     if changes:
         with store.session() as session:
             session.execute(update(Tenant).where(Tenant.id == tenant.id).values(**changes))
     return get_tenant(store, name)
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def parse_expiry(text: str, now: datetime | None = None) -> datetime:

@@ -1,19 +1,24 @@
 """The queue worker: claim a run, execute it, and look after runs others lost.
 
 ``lsdih worker`` starts a Celery worker (thread pool: each run is a supervised driver
-subprocess, so a worker thread mostly waits) with a reconciler thread beside it.
+subprocess, so a worker thread mostly waits) with a housekeeping thread beside it that
+reconciles, sends webhooks and records that the worker is alive.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from enum import Enum
 
+import httpx
+
 from jobs import leases
-from jobs.models import utcnow
+from jobs.models import Worker, utcnow
 from jobs.queue import EXECUTE_RUN, app, configure
 from jobs.reconciler import reconcile
+from jobs.webhooks import deliver_due
 from jobs.runner import execute_run
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState
@@ -21,6 +26,22 @@ from jobs.store import RunNotFound, Store
 
 log = logging.getLogger("lsdih.worker")
 CLAIM_RETRY_SECONDS = 5
+
+
+def heartbeat(store: Store, name: str) -> None:
+    with store.session() as session:
+        worker = session.get(Worker, name)
+        if worker is None:
+            session.add(Worker(name=name))
+        else:
+            worker.last_seen = utcnow()
+
+
+def forget_worker(store: Store, name: str) -> None:
+    with store.session() as session:
+        worker = session.get(Worker, name)
+        if worker is not None:
+            session.delete(worker)
 
 
 class Outcome(Enum):
@@ -57,16 +78,24 @@ def execute_run_task(self, run_id: str) -> str:
     return outcome.value
 
 
-def _reconcile_forever(settings: Settings, stop: threading.Event) -> None:
+def _housekeeping(settings: Settings, name: str, stop: threading.Event) -> None:
+    """Beside the worker: send due webhooks every second; reconcile and say this worker
+    is alive every ``reconcile_seconds``."""
     store = Store(settings.store_url)
-    while not stop.is_set():
-        try:
-            report = reconcile(store, settings)
-            if report.changed:
-                log.info("reconciler: %s", report)
-        except Exception:  # noqa: BLE001 - keep looking after runs whatever one pass hit
-            log.exception("reconciler pass failed")
-        stop.wait(settings.reconcile_seconds)
+    last_reconcile = 0.0
+    with httpx.Client() as client:
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_reconcile >= settings.reconcile_seconds:
+                    last_reconcile = time.monotonic()
+                    heartbeat(store, name)
+                    report = reconcile(store, settings)
+                    if report.changed:
+                        log.info("reconciler: %s", report)
+                deliver_due(store, settings, client)
+            except Exception:  # noqa: BLE001 - keep looking after runs whatever one pass hit
+                log.exception("housekeeping pass failed")
+            stop.wait(1.0)
 
 
 def run_worker(settings: Settings, concurrency: int | None = None, loglevel: str = "INFO") -> None:
@@ -74,12 +103,14 @@ def run_worker(settings: Settings, concurrency: int | None = None, loglevel: str
     apply_runtime_environment(settings)
     configure(settings)
     stop = threading.Event()
-    threading.Thread(target=_reconcile_forever, args=(settings, stop), name="reconciler", daemon=True).start()
+    name = f"lsdih-{leases.worker_identity()}"
+    threading.Thread(target=_housekeeping, args=(settings, name, stop), name="housekeeping", daemon=True).start()
     try:
         app.worker_main([
             "worker", f"--concurrency={concurrency or settings.worker_concurrency}", "--pool=threads",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            f"--hostname=lsdih-{leases.worker_identity()}",
+            f"--hostname={name}",
         ])
     finally:
         stop.set()
+        forget_worker(Store(settings.store_url), name)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import PlainTextResponse
 
 from gateway.api import errors
 from gateway.api.hygiene import RequestHygiene
-from gateway.api.routes import admin, files, results, runs, wes, workflows
+from gateway.api.routes import admin, events, files, results, runs, wes, workflows
 from jobs.catalogue import Catalogue
 from jobs.files import sweep_incoming
+from jobs.metrics import prometheus_text
 from jobs.settings import Settings, apply_runtime_environment, load_settings
 from jobs.store import Store
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       {"name": "workflows", "description": "The workflow catalogue."},
                       {"name": "runs", "description": "Start and follow runs; tasks and logs."},
                       {"name": "results", "description": "Outputs, downloads and reports."},
+                      {"name": "tenant", "description": "The caller's own tenant: limits, webhook settings."},
                       {"name": "administration", "description": "Tenants and API keys (admin keys only)."},
                       {"name": "GA4GH WES 1.1", "description": "The Workflow Execution Service standard API."},
                   ])
@@ -44,12 +47,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sweep_incoming(settings.home)
     errors.install(app)
     app.add_middleware(RequestHygiene)
-    for router in (files.router, workflows.router, runs.router, results.router, admin.router, wes.router):
+    for router in (files.router, workflows.router, runs.router, events.router, results.router, admin.router,
+                   wes.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        """Runs by state, queue depth, run and task durations, webhooks, worker heartbeats
+        (counts only: no tenant, run or file is named)."""
+        return PlainTextResponse(prometheus_text(app.state.store), media_type="text/plain; version=0.0.4")
 
     app.openapi = lambda: _openapi_with_json_errors(app)
     return app

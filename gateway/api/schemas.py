@@ -139,6 +139,14 @@ class TenantLimits(BaseModel):
 
     max_active_runs: int | None = Field(None, ge=0, le=10_000)
     storage_quota_bytes: int | None = Field(None, ge=0)
+    webhook_url: str | None = Field(None, max_length=2000, description="Default webhook; \"\" removes it.")
+
+
+class OwnTenantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    webhook_url: str | None = Field(None, max_length=2000,
+                                    description="Where run events go when a run names no webhook; \"\" removes it.")
 
 
 class TenantPublic(BaseModel):
@@ -147,7 +155,12 @@ class TenantPublic(BaseModel):
     max_active_runs: int
     storage_quota_bytes: int
     storage_used_bytes: int
+    webhook_url: str | None = None
     created_at: datetime
+
+
+class OwnTenant(TenantPublic):
+    webhook_secret: str = Field(description="Key of the HMAC-SHA256 signatures on webhook calls.")
 
 
 class TenantsPublic(BaseModel):

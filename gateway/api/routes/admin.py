@@ -1,19 +1,21 @@
-"""/v1/tenants and /v1/keys: operators manage tenants, their limits and API keys (admin)."""
+"""/v1/tenants and /v1/keys: operators manage tenants, their limits and API keys (admin);
+/v1/tenant: a tenant's own settings (any key of it)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from gateway.api.deps import AdminCaller, StoreDep
+from gateway.api.deps import AdminCaller, Caller, StoreDep
 from gateway.api.errors import ApiError, responses
 from gateway.api.schemas import (
-    KeyCreate, KeyCreated, KeyPublic, KeysPublic, TenantCreate, TenantLimits, TenantPublic, TenantsPublic,
+    KeyCreate, KeyCreated, KeyPublic, KeysPublic, OwnTenant, OwnTenantUpdate, TenantCreate, TenantLimits,
+    TenantPublic, TenantsPublic,
 )
 from jobs.files import storage_used
 from jobs.models import ApiKey, Tenant
 from jobs.tenants import (
     KeyNotFound, TenantError, TenantNotFound, create_key, create_tenant, get_tenant, list_keys, list_tenants,
-    parse_expiry, revoke_key, set_limits,
+    parse_expiry, revoke_key, set_limits, tenant_by_id,
 )
 
 router = APIRouter(prefix="/v1", tags=["administration"])
@@ -21,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 
 def tenant_public(store, tenant: Tenant) -> TenantPublic:
     return TenantPublic(id=tenant.id, name=tenant.name, max_active_runs=tenant.max_active_runs,
-                        storage_quota_bytes=tenant.storage_quota_bytes,
+                        storage_quota_bytes=tenant.storage_quota_bytes, webhook_url=tenant.webhook_url,
                         storage_used_bytes=storage_used(store, tenant.id), created_at=tenant.created_at)
 
 
@@ -57,9 +59,30 @@ def tenant(name: str, _: AdminCaller, store: StoreDep) -> TenantPublic:
               responses=responses(401, 403, 404, 422))
 def tenant_limits(name: str, body: TenantLimits, _: AdminCaller, store: StoreDep) -> TenantPublic:
     try:
-        return tenant_public(store, set_limits(store, name, body.max_active_runs, body.storage_quota_bytes))
+        tenant = set_limits(store, name, body.max_active_runs, body.storage_quota_bytes, body.webhook_url)
     except TenantNotFound as error:
         raise ApiError(404, str(error)) from None
+    except TenantError as error:
+        raise ApiError(422, str(error)) from None
+    return tenant_public(store, tenant)
+
+
+@router.get("/tenant", response_model=OwnTenant, summary="The caller's tenant", tags=["tenant"],
+            responses=responses(401))
+def own_tenant(caller: Caller, store: StoreDep) -> OwnTenant:
+    """Limits, storage use, default webhook and the secret that signs webhook calls."""
+    tenant = tenant_by_id(store, caller.tenant_id)
+    return OwnTenant(**tenant_public(store, tenant).model_dump(), webhook_secret=tenant.webhook_secret)
+
+
+@router.patch("/tenant", response_model=OwnTenant, summary="Set the caller's tenant's default webhook",
+              tags=["tenant"], responses=responses(401, 422))
+def update_own_tenant(body: OwnTenantUpdate, caller: Caller, store: StoreDep) -> OwnTenant:
+    try:
+        set_limits(store, caller.tenant_name, webhook_url=body.webhook_url)
+    except TenantError as error:
+        raise ApiError(422, str(error)) from None
+    return own_tenant(caller, store)
 
 
 @router.get("/keys", response_model=KeysPublic, summary="List API keys", responses=responses(401, 403, 404))
