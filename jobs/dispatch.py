@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import threading
 
 from jobs.settings import Settings
 from jobs.store import Store
+
+log = logging.getLogger("lsdih.dispatch")
 from jobs.workspace import runs_root
 
 
@@ -25,16 +28,20 @@ def dispatch(settings: Settings, run_id: str) -> None:
         return
     if settings.dispatcher == "queue":
         from jobs.leases import mark_enqueued
-        from jobs.queue import enqueue
+        from jobs.queue import enqueue  # Celery is imported only where the queue is used
 
         mark_enqueued(Store(settings.store_url), run_id)  # first: a lost send is resent
-        enqueue(settings, run_id)
+        try:
+            enqueue(settings, run_id)
+        except Exception as error:  # noqa: BLE001 - the broker is down: the run is safe anyway
+            log.warning("run %s recorded but not sent to the queue (%s); the reconciler will send it",
+                        run_id, error)
         return
     workdir = runs_root(settings.home) / run_id
-    log = workdir / "lsdih" / "supervisor.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    supervisor_log = workdir / "lsdih" / "supervisor.log"
+    supervisor_log.parent.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, **settings.as_environment(), "LSDIH_DATABASE_URL": settings.store_url}
-    with open(log, "ab") as output:
+    with open(supervisor_log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "jobs.execute", run_id],
             cwd=workdir,

@@ -50,6 +50,9 @@ def configure(settings: Settings) -> Celery:
                 {"connect_args": {"timeout": 30}} if embedded else {"visibility_timeout": 7 * 24 * 3600}
             ),
             worker_hijack_root_logger=False,
+            # A request must not hang on a broker that is down: the run is recorded
+            # before it is sent, and the reconciler sends it once the broker is back.
+            task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
         )
         _configured_for = url
     return app
