@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import executor_overhead, fastq_profile, gateway_load
+from benchmarks import executor_overhead, fastq_profile, gateway_load, queue_latency
 
-BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile, "gateway": gateway_load}
+BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile, "gateway": gateway_load,
+              "queue": queue_latency}
 
 
 def main(argv: list[str] | None = None) -> int:
