@@ -12,6 +12,7 @@ and SIGTERM all cancel it: Snakemake then asks the executor to kill the running 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ from jobs.catalogue import Catalogue
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Run, Store
-from jobs.task_recorder import TaskRecorder
+from jobs.task_recorder import USAGE_DIRECTORY, TaskRecorder
 from jobs.workspace import config_path
 
 
@@ -135,6 +136,8 @@ def drive(run_id: str, settings: Settings) -> int:
     watch_for_cancel(store, run.id, settings.lease_seconds)
     workflow = Catalogue(settings.extra_workflow_roots).get(f"{run.workflow}@{run.workflow_version}")
     recorder = TaskRecorder(store, run.id, run.attempt)
+    # Job ids restart at each attempt: an earlier attempt's usage files must not count.
+    shutil.rmtree(USAGE_DIRECTORY, ignore_errors=True)
     try:
         store.transition(run.id, RunState.RUNNING)
         execute_snakemake(run, workflow.snakefile, recorder, settings, resume=run.attempt > 1)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from jobs.models import Run, Task, WebhookDelivery, Worker
 from jobs.states import RunState
-from jobs.store import Store
+from jobs.store import Store, seconds_between
 
 
 def _escape(value: object) -> str:
@@ -23,12 +23,6 @@ def _line(name: str, value: float, **labels: object) -> str:
     return f"{name}{{{inside}}} {value}" if inside else f"{name} {value}"
 
 
-def _seconds(store: Store, start, end):
-    if store.engine.dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
-
-
 def prometheus_text(store: Store) -> str:
     lines: list[str] = []
 
@@ -38,11 +32,11 @@ def prometheus_text(store: Store) -> str:
     with store.session() as session:
         by_state = dict(session.execute(select(Run.state, func.count()).group_by(Run.state)).all())
         run_durations = session.execute(
-            select(Run.workflow, Run.state, func.count(), func.sum(_seconds(store, Run.started_at, Run.ended_at)))
+            select(Run.workflow, Run.state, func.count(), func.sum(seconds_between(store, Run.started_at, Run.ended_at)))
             .where(Run.started_at.is_not(None), Run.ended_at.is_not(None)).group_by(Run.workflow, Run.state)
         ).all()
         task_durations = session.execute(
-            select(Task.rule, Task.state, func.count(), func.sum(_seconds(store, Task.start_time, Task.end_time)))
+            select(Task.rule, Task.state, func.count(), func.sum(seconds_between(store, Task.start_time, Task.end_time)))
             .where(Task.start_time.is_not(None), Task.end_time.is_not(None)).group_by(Task.rule, Task.state)
         ).all()
         deliveries = dict(session.execute(

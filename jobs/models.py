@@ -12,12 +12,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from jobs.states import RunState, TaskState
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 
 def utcnow() -> datetime:
@@ -167,6 +167,11 @@ class Task(Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     start_time: Mapped[datetime | None] = mapped_column(nullable=True)
     end_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Measured on the Dask executor (the job's rusage); None where it was not measured.
+    cpu_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_rss_mb: Mapped[float | None] = mapped_column(Float, nullable=True)
+    read_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    written_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="tasks")
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,15 @@ from jobs.migrate import upgrade
 from jobs.models import Run, Task, new_run_id, utcnow
 from jobs.states import IllegalTransition, RunState, TaskState, check_transition, sources_of
 
-__all__ = ["Run", "RunNotFound", "Store", "Task", "dispose_engines", "engine_for", "new_run_id", "utcnow"]
+__all__ = ["Run", "RunNotFound", "Store", "Task", "dispose_engines", "engine_for", "new_run_id", "seconds_between",
+           "utcnow"]
+
+
+def seconds_between(store: "Store", start, end):
+    """A SQL expression for the seconds from ``start`` to ``end`` (two time columns)."""
+    if store.engine.dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
 
 
 class RunNotFound(LookupError):

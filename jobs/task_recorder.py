@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from jobs.states import TaskState
 from jobs.store import Store, utcnow
+
+# Where the Dask executor plugin writes each job's usage (its executor.USAGE_DIRECTORY;
+# not imported, as importing the plugin imports Snakemake).
+USAGE_DIRECTORY = Path(".snakemake") / "dask_usage"
 
 # Snakemake's LogEvent values, as strings: comparing by value keeps this module free of
 # Snakemake imports (it is unit-tested with plain LogRecords).
@@ -27,6 +33,23 @@ def _files(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(item) for item in value]
+
+
+def job_usage(jobid: int, workdir: Path = Path(".")) -> dict[str, Any]:
+    """What the Dask executor measured for the job, summed over its attempts (the driver
+    runs in the run's folder); empty when nothing was measured (the local executor)."""
+    totals: dict[str, Any] = {}
+    for path in sorted((workdir / USAGE_DIRECTORY).glob(f"{int(jobid)}.attempt*.json")):
+        try:
+            usage = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for name in ("cpu_seconds", "read_bytes", "written_bytes"):
+            if usage.get(name) is not None:
+                totals[name] = totals.get(name, 0) + usage[name]
+        if usage.get("max_rss_mb") is not None:
+            totals["max_rss_mb"] = max(totals.get("max_rss_mb", 0.0), usage["max_rss_mb"])
+    return totals
 
 
 class TaskRecorder(logging.Handler):
@@ -73,7 +96,8 @@ class TaskRecorder(logging.Handler):
             for jobid in data.get("jobs") or []:
                 self._task(jobid, state=TaskState.RUNNING.value)
         elif event == JOB_FINISHED:
-            self._task(data["job_id"], state=TaskState.COMPLETE.value, exit_code=0, end_time=utcnow())
+            self._task(data["job_id"], state=TaskState.COMPLETE.value, exit_code=0, end_time=utcnow(),
+                       **job_usage(data["job_id"]))
         elif event == JOB_ERROR:
             aux = data.get("aux") or {}
             self._task(
@@ -84,6 +108,7 @@ class TaskRecorder(logging.Handler):
                 exit_code=aux.get("exit_code") if isinstance(aux.get("exit_code"), int) else None,
                 message=str(data.get("rule_msg") or aux.get("msg") or "") or None,
                 end_time=utcnow(),
+                **job_usage(data["jobid"]),
             )
         elif event == PROGRESS:
             self.store.update_run(self.run_id, jobs_done=int(data["done"]), jobs_total=int(data["total"]))

@@ -27,6 +27,8 @@ from snakemake_executor_plugin_dask.resources import job_demand, place_job
 from snakemake_executor_plugin_dask.worker_task import run_job_command
 
 LOG_DIRECTORY = os.path.join(".snakemake", "dask_logs")
+# What each job used (CPU, memory, I/O, wall time), one JSON file per job attempt.
+USAGE_DIRECTORY = os.path.join(".snakemake", "dask_usage")
 
 
 class Executor(RemoteExecutor):
@@ -85,6 +87,7 @@ class Executor(RemoteExecutor):
             self.workdir,
             log_path,
             self.warm_launcher,
+            self.usage_path(job),
             key=key,
             pure=False,
             resources=placement.restrictions or None,
@@ -201,6 +204,10 @@ class Executor(RemoteExecutor):
 
     def task_key(self, job: JobExecutorInterface) -> str:
         return f"snakemake-{job.name}-{job.jobid}-{job.attempt}-{self.run_token}"
+
+    def usage_path(self, job: JobExecutorInterface) -> str:
+        """Where the worker writes what the job used (see worker_task.write_usage)."""
+        return os.path.join(self.workdir, USAGE_DIRECTORY, f"{job.jobid}.attempt{job.attempt}.json")
 
     def log_path(self, job: JobExecutorInterface) -> str:
         """Return the absolute path of the file that takes the job's output."""

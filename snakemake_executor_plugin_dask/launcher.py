@@ -109,11 +109,19 @@ class WarmLauncher:
         self.process.wait()
 
 
+def usage_record(cpu_seconds: float, max_rss_kb: int, blocks_in: int, blocks_out: int) -> dict:
+    """What a finished job used, from its rusage (Linux counts I/O in 512-byte blocks,
+    and only what reached the disk: reads served from the page cache are not counted)."""
+    return {"cpu_seconds": round(cpu_seconds, 3), "max_rss_mb": round(max_rss_kb / 1024, 1),
+            "read_bytes": blocks_in * 512, "written_bytes": blocks_out * 512}
+
+
 class LaunchedJob:
     """A job run by a launcher; ``pid`` is its supervisor's, which leads its group."""
 
     def __init__(self, connection: socket.socket):
         self.pid: int | None = None
+        self.usage: dict | None = None
         self.connection = connection
         self.replies = connection.makefile("rb")
 
@@ -125,7 +133,10 @@ class LaunchedJob:
             self.close()
         if not last.startswith(b"exit "):
             raise LauncherDied("the warm launcher process of this worker died while the job ran")
-        return int(last.split()[1])
+        fields = last.split()
+        if len(fields) == 6:
+            self.usage = usage_record(float(fields[2]), int(fields[3]), int(fields[4]), int(fields[5]))
+        return int(fields[1])
 
     def close(self) -> None:
         self.replies.close()

@@ -162,15 +162,17 @@ def drain(sock: socket.socket) -> None:
 def report_exits(jobs: dict[int, socket.socket]) -> None:
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
         job = jobs.pop(pid, None)
         if job is not None:
+            # The supervisor's usage includes the run it forked and waited for.
+            measured = f"{usage.ru_utime + usage.ru_stime:.3f} {usage.ru_maxrss} {usage.ru_inblock} {usage.ru_oublock}"
             try:
-                job.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                job.sendall(f"exit {os.waitstatus_to_exitcode(status)} {measured}\n".encode())
             except OSError:
                 pass  # the worker stopped waiting for this job
             job.close()

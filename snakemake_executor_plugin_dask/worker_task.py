@@ -10,6 +10,7 @@ Dask cannot interrupt a running task thread, so cancelling a future alone would 
 the job's processes running: the registry maps each task key to its process group.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from snakemake_executor_plugin_dask.launcher import LaunchedJob, LauncherUnavailable, launcher_for
+from snakemake_executor_plugin_dask.launcher import LaunchedJob, LauncherUnavailable, launcher_for, usage_record
 from snakemake_executor_plugin_dask.nested_command import nested_snakemake
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
@@ -67,7 +68,8 @@ def current_worker_address() -> str:
 
 
 def run_job_command(
-    command: str, key: str, workdir: str, log_path: str, warm_launcher: bool = True
+    command: str, key: str, workdir: str, log_path: str, warm_launcher: bool = True,
+    usage_path: str | None = None,
 ) -> None:
     """Run one job's shell command on this worker; raise JobCommandFailed if it fails.
 
@@ -76,6 +78,8 @@ def run_job_command(
     nested Snakemake run and ``warm_launcher`` is set, else through /bin/sh under the
     supervisor. Failure is signalled by an exception rather than a return value so that
     the client learns it from the task's status alone, without fetching a result per job.
+    What the job used (CPU, peak memory, disk I/O, wall time) is written as JSON to
+    ``usage_path`` when one is given, success or failure.
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     worker_address = current_worker_address()
@@ -110,13 +114,35 @@ def run_job_command(
             _running[key] = process
     # With the cold path, this thread must stay alive while the job runs: the
     # supervisor's parent-death signal fires when the thread that forked it exits.
+    began = time.monotonic()
     try:
-        return_code = process.wait()
+        return_code, usage = wait_with_usage(process)
     finally:
         with _registry_lock:
             _running.pop(key, None)
+    if usage_path:
+        write_usage(usage_path, usage, time.monotonic() - began)
     if return_code != 0:
         raise JobCommandFailed(return_code, log_path)
+
+
+def wait_with_usage(process: subprocess.Popen | LaunchedJob) -> tuple[int, dict | None]:
+    """Wait for the job; return its exit status and resource usage (None if unknown)."""
+    if isinstance(process, LaunchedJob):
+        return process.wait(), process.usage
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage_record(usage.ru_utime + usage.ru_stime, usage.ru_maxrss, usage.ru_inblock,
+                                            usage.ru_oublock)
+
+
+def write_usage(path: str, usage: dict | None, wall_seconds: float) -> None:
+    record = {**(usage or {}), "wall_seconds": round(wall_seconds, 3)}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".tmp")
+    partial.write_text(json.dumps(record))
+    partial.replace(target)
 
 
 def start_supervised(command: str, workdir: str, environment: dict, log) -> subprocess.Popen:

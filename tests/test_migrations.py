@@ -38,6 +38,13 @@ def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
             "started_at DATETIME, ended_at DATETIME)"
         )
         connection.exec_driver_sql(
+            "CREATE TABLE tasks (id INTEGER PRIMARY KEY, run_id VARCHAR(32) NOT NULL REFERENCES runs(id), "
+            "attempt INTEGER NOT NULL, jobid INTEGER NOT NULL, rule VARCHAR(200) NOT NULL, wildcards JSON NOT NULL, "
+            "command TEXT, state VARCHAR(20) NOT NULL, logs JSON NOT NULL, outputs JSON NOT NULL, "
+            "threads INTEGER NOT NULL, exit_code INTEGER, message TEXT, start_time DATETIME, end_time DATETIME, "
+            "UNIQUE (run_id, attempt, jobid))"
+        )
+        connection.exec_driver_sql(
             "INSERT INTO runs VALUES ('a1', 'toy', '1.0.0', 'COMPLETE', '{}', '{}', '{}', '/w', 'local', 1, 1, "
             "2, 2, NULL, NULL, '2026-01-01 00:00:00', NULL, NULL)"
         )

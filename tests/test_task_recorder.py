@@ -42,3 +42,21 @@ def test_a_store_failure_never_breaks_the_run(tmp_path, capsys):
     recorder = TaskRecorder(store, "no-such-run", attempt=1)
     _emit(recorder, event="job_info", jobid=1, rule_name="count")  # foreign key fails
     assert "could not record Snakemake event" in capsys.readouterr().err
+
+
+def test_job_usage_sums_attempts_and_agrees_with_the_plugin(tmp_path):
+    import json
+
+    from jobs.task_recorder import USAGE_DIRECTORY, job_usage
+    from snakemake_executor_plugin_dask.executor import USAGE_DIRECTORY as PLUGIN_USAGE_DIRECTORY
+
+    assert str(USAGE_DIRECTORY) == PLUGIN_USAGE_DIRECTORY
+    folder = tmp_path / USAGE_DIRECTORY
+    folder.mkdir(parents=True)
+    for attempt, (cpu, rss) in enumerate([(1.5, 100.0), (2.0, 80.0)], start=1):
+        (folder / f"7.attempt{attempt}.json").write_text(json.dumps(
+            {"cpu_seconds": cpu, "max_rss_mb": rss, "read_bytes": 512, "written_bytes": 1024, "wall_seconds": 3}))
+    (folder / "17.attempt1.json").write_text(json.dumps({"cpu_seconds": 99.0}))
+    assert job_usage(7, tmp_path) == {"cpu_seconds": 3.5, "max_rss_mb": 100.0, "read_bytes": 1024,
+                                      "written_bytes": 2048}
+    assert job_usage(8, tmp_path) == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, workflows
+from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, usage, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -25,6 +25,7 @@ app.command("serve")(serve.serve)
 app.command("worker")(service.worker)
 app.command("up")(service.up)
 app.command("demo")(demo.demo)
+app.command("usage")(usage.usage)
 for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
     app.command(command.__name__)(command)
 

@@ -51,6 +51,8 @@ STAND_IN_CLI = textwrap.dedent(
         if action == "sleep":
             sleeper = f"{sys.executable} -c 'import time; time.sleep(30)' {rest[0]}"
             subprocess.run(f"{sleeper} & {sleeper}; wait", shell=True)
+        if action == "burn":  # CPU in a child process, as a rule's script would use it
+            subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
         if action == "leave-open":  # as a Snakefile's global log file might be
             sys.modules["__main__"].LEFT_OPEN = open(rest[0], "w")
             sys.modules["__main__"].LEFT_OPEN.write("written before exit")
@@ -129,6 +131,21 @@ def test_run_exits_as_an_interpreter_does(stand_in, workdir, key, warm):
     command = snakemake_command("leave-open", "record.json", "left-open.txt")
     run_job_command(command, key, str(workdir), str(workdir / "log"), warm_launcher=warm)
     assert (workdir / "left-open.txt").read_text() == "written before exit"
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_what_a_job_used_is_written_success_or_failure(stand_in, workdir, key, warm):
+    usage_path = workdir / "usage" / "job.json"
+    run_job_command(snakemake_command("burn", "record.json"), key, str(workdir), str(workdir / "log"),
+                    warm_launcher=warm, usage_path=str(usage_path))
+    usage = json.loads(usage_path.read_text())
+    assert set(usage) == {"cpu_seconds", "max_rss_mb", "read_bytes", "written_bytes", "wall_seconds"}
+    assert 0.05 < usage["cpu_seconds"] <= usage["wall_seconds"] * 2 + 0.5  # includes the child's CPU
+    assert usage["max_rss_mb"] > 5
+    with pytest.raises(JobCommandFailed):
+        run_job_command(snakemake_command("fail", "record.json", "3"), key + "-2", str(workdir),
+                        str(workdir / "log"), warm_launcher=warm, usage_path=str(usage_path))
+    assert json.loads(usage_path.read_text())["wall_seconds"] >= 0
 
 
 def test_one_launcher_serves_the_jobs_of_a_worker(stand_in, workdir):

@@ -35,8 +35,14 @@ def broker(request, monkeypatch):
 
 
 @pytest.fixture
-def queue_env(broker, lsdih_home, monkeypatch):
-    for name, value in {"LSDIH_DISPATCHER": "queue", "LSDIH_EXECUTOR": "local", "LSDIH_CORES": "1",
+def executor() -> str:
+    """The executor of the runs; local (quick) unless a test module says dask."""
+    return "local"
+
+
+@pytest.fixture
+def queue_env(broker, executor, lsdih_home, monkeypatch):
+    for name, value in {"LSDIH_DISPATCHER": "queue", "LSDIH_EXECUTOR": executor, "LSDIH_CORES": "1",
                         "LSDIH_LEASE_SECONDS": "6", "LSDIH_RECONCILE_SECONDS": "1",
                         "LSDIH_REQUEUE_AFTER_SECONDS": "5"}.items():
         monkeypatch.setenv(name, value)
