@@ -2,9 +2,9 @@
 
 A real gateway (uvicorn) and a real ``lsdih worker`` run on loopback with the embedded
 SQLite broker or Redis; runs of ``fastq-qc`` on a tiny FASTQ are submitted one at a time
-and the server-side event times give, per run: accepted -> INITIALIZING (a worker
-claimed it: the queue's latency) and accepted -> RUNNING (its driver process started
-Snakemake). Each run ends before the next is sent, so a worker is always free. Then
+and the server-side event times (the run's event stream) give, per run: accepted ->
+INITIALIZING (a worker claimed it: the queue's latency) and accepted -> RUNNING (its
+driver process started Snakemake). Each run ends before the next is sent, so a worker is always free. Then
 ``--burst`` runs (no more than the worker's concurrency) are submitted at once to see
 how fast the queue hands them out.
 """
@@ -12,12 +12,14 @@ how fast the queue hands them out.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -36,16 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _state_times(client: httpx.Client, run_id: str) -> dict[str, float]:
-    """Time at which the client first saw each state (polled every 10 ms), to the run's end."""
-    seen: dict[str, float] = {}
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        state = client.get(f"/v1/runs/{run_id}").json()["state"]
-        seen.setdefault(state, time.perf_counter())
-        if state in ("COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED"):
-            break
-        time.sleep(0.01)
-    return seen
+    """Server-side time (seconds since the epoch) of each state the run went through; the
+    event stream ends when the run has ended."""
+    times: dict[str, float] = {}
+    with client.stream("GET", f"/v1/runs/{run_id}/events", timeout=300) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+                if "state" in data and "rule" not in data:
+                    times.setdefault(data["state"], datetime.fromisoformat(data["at"]).timestamp())
+    return times
 
 
 def _measure(broker: str, args: argparse.Namespace, scratch: Path) -> dict:
@@ -86,11 +88,12 @@ def _measure(broker: str, args: argparse.Namespace, scratch: Path) -> dict:
             body = {"workflow": "fastq-qc", "inputs": {"reads": [file_id]}}
             claimed, running = [], []
             for _ in range(args.runs + 1):  # the first warms the worker up and is not counted
-                accepted_at = time.perf_counter()
                 run_id = client.post("/v1/runs", json=body).json()["id"]
                 seen = _state_times(client, run_id)
-                claimed.append(seen.get("INITIALIZING", seen.get("RUNNING", float("nan"))) - accepted_at)
-                running.append(seen.get("RUNNING", float("nan")) - accepted_at)
+                if seen.get("COMPLETE") is None:
+                    raise RuntimeError(f"run {run_id} did not complete: {seen}")
+                claimed.append(seen["INITIALIZING"] - seen["QUEUED"])
+                running.append(seen["RUNNING"] - seen["QUEUED"])
             claimed, running = claimed[1:], running[1:]
             started = time.perf_counter()
             ids = [client.post("/v1/runs", json=body).json()["id"] for _ in range(args.burst)]

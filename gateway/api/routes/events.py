@@ -42,7 +42,8 @@ class DeliveriesPublic(BaseModel):
 
 
 def _frame(event) -> str:
-    return f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(event.data, separators=(',', ':'))}\n\n"
+    data = {**event.data, "at": event.created_at.isoformat()}
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 @router.get("/events", summary="Follow a run (Server-Sent Events)", response_class=StreamingResponse,
