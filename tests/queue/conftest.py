@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -74,16 +73,6 @@ def queue_env(broker, executor, lsdih_home, monkeypatch):
 def upload(client, headers, lines=2) -> str:
     content = (">s\n" + "ACGT\n" * (lines - 1)).encode()
     return client.post("/v1/files?name=one.fasta", content=content, headers=headers).json()["id"]
-
-
-def wait(client, headers, run_id, until, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = client.get(f"/v1/runs/{run_id}", headers=headers).json()
-        if until(run):
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id}: {run}")
 
 
 def done(run) -> bool:

@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from jobs.webhooks import signature
-from tests.queue.conftest import done, upload, wait
+from tests.api.test_runs import wait
+from tests.queue.conftest import done, upload
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ def test_signed_webhook_is_retried_until_delivered(queue_env, receiver, monkeypa
     file_id = upload(client, headers)
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]}, "webhook_url": url},
                       headers=headers).json()
-    assert wait(client, headers, run["id"], done)["state"] == "COMPLETE"
+    assert wait(client, headers, run["id"], until=done)["state"] == "COMPLETE"
     deliveries = wait_for_deliveries(client, headers, run["id"], lambda d: d and d[0]["status"] == "delivered")
     assert deliveries[0]["attempts"] == 2 and deliveries[0]["last_status_code"] == 200
     assert len(handler.received) == 2
@@ -120,7 +121,7 @@ def test_private_addresses_are_refused_and_the_tenant_default_applies(queue_env,
     start_worker()
     file_id = upload(client, headers)
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]}}, headers=headers).json()
-    wait(client, headers, run["id"], done)
+    wait(client, headers, run["id"], until=done)
     deliveries = wait_for_deliveries(client, headers, run["id"], lambda d: d and d[0]["status"] == "failed")
     assert deliveries[0]["attempts"] == 2 and "private address" in deliveries[0]["last_error"]
     assert handler.received == []
@@ -141,7 +142,7 @@ def test_metrics(queue_env):
     start_worker()
     file_id = upload(client, headers)
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]}}, headers=headers).json()
-    wait(client, headers, run["id"], done)
+    wait(client, headers, run["id"], until=done)
     text = client.get("/metrics").text
     assert 'lsdih_runs{state="COMPLETE"} 1' in text
     assert "lsdih_queue_depth 0" in text

@@ -20,7 +20,8 @@ from jobs.settings import load_settings
 from jobs.store import Store
 from jobs.tenants import create_key, create_tenant
 from tests.api.conftest import bearer
-from tests.queue.conftest import done, upload, wait
+from tests.api.test_runs import wait
+from tests.queue.conftest import done, upload
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +86,7 @@ def test_no_accepted_run_is_lost_when_redis_restarts(queue_env, private_redis):
         assert response.status_code == 201, response.text
         assert time.monotonic() - started < 5  # a broker outage does not hang the request
         accepted.append(response.json()["id"])
-    finals = [wait(client, headers, run_id, done, timeout=300) for run_id in accepted]
+    finals = [wait(client, headers, run_id, until=done, timeout=300) for run_id in accepted]
     assert [run["state"] for run in finals] == ["COMPLETE"] * 12
     assert {run["attempt"] for run in finals} == {1}  # each executed exactly once
 

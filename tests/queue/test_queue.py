@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.queue.conftest import done, upload, wait
+from tests.api.test_runs import wait
+from tests.queue.conftest import done, upload
 
 pytestmark = pytest.mark.slow
 
@@ -45,9 +46,9 @@ def test_a_killed_worker_does_not_lose_the_run(queue_env):
     worker = start_worker()
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]},
                                         "params": {"sleep_seconds": 4}}, headers=headers).json()
-    wait(client, headers, run["id"], lambda r: r["state"] == "RUNNING")
+    wait(client, headers, run["id"], until=lambda r: r["state"] == "RUNNING")
     worker.kill()
-    final = wait(client, headers, run["id"], done)
+    final = wait(client, headers, run["id"], until=done)
     assert final["state"] == "COMPLETE" and final["attempt"] == 1
 
 
@@ -59,11 +60,11 @@ def test_a_lost_machine_is_recovered_by_another_worker(queue_env):
     first = start_worker()
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]},
                                         "params": {"sleep_seconds": 5}}, headers=headers).json()
-    running = wait(client, headers, run["id"], lambda r: r["state"] == "RUNNING")
+    running = wait(client, headers, run["id"], until=lambda r: r["state"] == "RUNNING")
     driver_pid = store.get_run(run["id"]).pid
     first.kill()
     os.killpg(driver_pid, signal.SIGKILL)  # the driver runs in a session of its own
     start_worker()
-    final = wait(client, headers, run["id"], done, timeout=180)
+    final = wait(client, headers, run["id"], until=done, timeout=180)
     assert final["state"] == "COMPLETE", final
     assert final["attempt"] == running["attempt"] + 1

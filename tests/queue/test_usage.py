@@ -15,7 +15,8 @@ import pytest
 from jobs.store import Store
 from jobs.tenants import create_key, create_tenant
 from tests.api.conftest import bearer
-from tests.queue.conftest import done, upload, wait
+from tests.api.test_runs import wait
+from tests.queue.conftest import done, upload
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,7 @@ def test_usage_of_a_month(queue_env):
     start_worker()
     file_id = upload(client, headers, lines=50)
     run = client.post("/v1/runs", json={"workflow": "toy", "inputs": {"texts": [file_id]}}, headers=headers).json()
-    assert wait(client, headers, run["id"], done, timeout=300)["state"] == "COMPLETE"
+    assert wait(client, headers, run["id"], until=done, timeout=300)["state"] == "COMPLETE"
     tasks = Store(store.url).list_tasks(run["id"])
     measured = [task for task in tasks if task.rule == "count"]
     assert measured and all(task.cpu_seconds and task.cpu_seconds > 0 and task.max_rss_mb > 1 for task in measured)
