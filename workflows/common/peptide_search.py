@@ -1,0 +1,294 @@
+"""A peptide search from files to a PSM table: read the FASTA and the MGF/mzML spectra
+(pyteomics), digest, add reversed decoys, index, search each spectrum, and put q-values
+on the result. The computing happens in `kernels/`; this module reads, wires and writes.
+
+Malformed input raises `SequenceFileError` naming the file and the record (1-based).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib.resources
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from lxml import etree
+from pyteomics import fasta, mgf, mzml
+from pyteomics.auxiliary import PyteomicsError
+
+from kernels.decoys import tag_decoy_accession, target_decoy_peptides
+from kernels.digestion import digest_positions, starts_protein
+from kernels.fdr import competition_q_values
+from kernels.peptide_index import PeptideMassIndex, build_mass_index
+from kernels.peptide_mass import CARBAMIDOMETHYL, OXIDATION, Modification
+from kernels.psm_scoring import SearchSettings, search_spectrum
+from kernels.spectrum_preprocessing import preprocess_spectrum
+from workflows.common.sequence_files import SequenceFileError, detect_format, read_head
+
+# What pyteomics and lxml raise on a malformed record.
+PARSE_ERRORS = (ValueError, KeyError, TypeError, IndexError, PyteomicsError, etree.Error)
+PSM_COLUMNS = (
+    "file", "spectrum", "peptide", "modifications", "charge", "precursor_mz", "calculated_mass",
+    "ppm_error", "isotope_error", "matched_peaks", "score", "decoy", "proteins", "q_value", "peptide_q_value",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """One MS/MS spectrum: `charges` is the known precursor charge, or empty."""
+
+    identifier: str
+    precursor_mz: float
+    charges: tuple[int, ...]
+    mz: np.ndarray
+    intensity: np.ndarray
+
+
+@dataclass(frozen=True)
+class SearchParameters:
+    """Digestion, preprocessing and search settings for `search_files`."""
+
+    enzyme: str = "trypsin"
+    missed_cleavages: int = 1
+    min_length: int = 7
+    max_length: int = 50
+    fixed_modifications: tuple[Modification, ...] = (CARBAMIDOMETHYL,)
+    variable_modifications: tuple[Modification, ...] = (OXIDATION,)
+    max_variable_mods: int = 2
+    deisotope: bool = True
+    top_n: int = 150
+    unknown_charges: tuple[int, ...] = (2, 3, 4)
+    search: SearchSettings = field(default_factory=SearchSettings)
+
+
+@dataclass(frozen=True)
+class ProteinDatabase:
+    """Targets then decoys with their proteins, and their mass index."""
+
+    peptides: list[str]
+    is_decoy: np.ndarray
+    proteins: list[tuple[str, ...]]
+    index: PeptideMassIndex
+
+
+def read_proteins(path: Path | str) -> list[tuple[str, str]]:
+    """(accession, upper-case sequence) of each FASTA record; the accession is the first
+    word of the header."""
+    _check_fasta_layout(path)
+    records = []
+    try:
+        with fasta.read(str(path), use_index=False) as reader:
+            for number, (description, sequence) in enumerate(reader, start=1):
+                accession = description.split(maxsplit=1)[0] if description.strip() else ""
+                if not accession:
+                    raise SequenceFileError(path, f"record {number}: header without an accession", record=number)
+                records.append((accession, "".join(sequence.split()).upper()))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SequenceFileError(path, f"cannot be read: {error}") from None
+    if not records:
+        raise SequenceFileError(path, "no FASTA records")
+    return records
+
+
+def _check_fasta_layout(path):
+    """pyteomics joins a header without sequence to the next header and takes lines before
+    the first header into it; refuse both, naming the record and line."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            number, header, residues = 0, None, 0
+            for line_number, line in enumerate(handle, start=1):
+                line = line.strip()
+                if line.startswith(">"):
+                    if header is not None and residues == 0:
+                        accession = header.split(maxsplit=1)[0] if header else "no accession"
+                        message = f"record {number} ({accession}): empty sequence"
+                        raise SequenceFileError(path, message, record=number, line=line_number - 1)
+                    number, header, residues = number + 1, line[1:].strip(), 0
+                elif line and header is None and not line.startswith(";"):
+                    message = f"line {line_number}: sequence before the first '>' header"
+                    raise SequenceFileError(path, message, line=line_number)
+                else:
+                    residues += len(line)
+            if header is not None and residues == 0:
+                accession = header.split(maxsplit=1)[0] if header else "no accession"
+                raise SequenceFileError(path, f"record {number} ({accession}): empty sequence", record=number)
+    except (OSError, UnicodeDecodeError) as error:
+        raise SequenceFileError(path, f"cannot be read: {error}") from None
+
+
+def read_spectra(path: Path | str) -> Iterator[Spectrum]:
+    """The MS/MS spectra of an MGF or mzML file (mzML: MS level 2 only)."""
+    kind = detect_format(read_head(path))
+    if kind == "mgf":
+        yield from _read_mgf(path)
+    elif kind == "mzml":
+        yield from _read_mzml(path)
+    else:
+        raise SequenceFileError(path, "neither MGF nor mzML")
+
+
+def build_database(proteins: Sequence[tuple[str, str]], parameters: SearchParameters) -> ProteinDatabase:
+    """Digest, add reversed decoys (tagged proteins) and index."""
+    owners: dict[str, list[str]] = {}
+    at_protein_start: dict[str, bool] = {}
+    for accession, sequence in proteins:
+        positions = digest_positions(
+            sequence, parameters.enzyme, missed_cleavages=parameters.missed_cleavages,
+            min_length=parameters.min_length, max_length=parameters.max_length,
+        )  # fmt: skip
+        for (start, end), first in zip(positions.tolist(), starts_protein(positions, sequence).tolist()):
+            peptide = sequence[start:end]
+            members = owners.setdefault(peptide, [])
+            if accession not in members:
+                members.append(accession)
+            at_protein_start[peptide] = at_protein_start.get(peptide, False) or first
+    together = target_decoy_peptides(list(owners))
+    protein_lists = []
+    for peptide, decoy, source in zip(together.sequences, together.is_decoy.tolist(), together.source.tolist()):
+        target = together.sequences[source]
+        protein_lists.append(tuple(tag_decoy_accession(a) for a in owners[target]) if decoy else tuple(owners[peptide]))
+    index = build_mass_index(
+        together.sequences,
+        starts_protein=[
+            at_protein_start.get(p, False) and not d for p, d in zip(together.sequences, together.is_decoy.tolist())
+        ],
+        fixed_modifications=parameters.fixed_modifications,
+        variable_modifications=parameters.variable_modifications,
+        max_variable_mods=parameters.max_variable_mods,
+    )
+    return ProteinDatabase(together.sequences, together.is_decoy, protein_lists, index)
+
+
+def search_files(
+    fasta_path: Path | str, spectrum_paths: Sequence[Path | str], parameters: SearchParameters = SearchParameters()
+) -> list[dict]:
+    """One row (PSM_COLUMNS) per spectrum with a PSM: its best PSM, with PSM-level and
+    peptide-level q-values by target-decoy competition, best score first."""
+    database = build_database(read_proteins(fasta_path), parameters)
+    rows = []
+    for path in spectrum_paths:
+        for spectrum in read_spectra(path):
+            row = _best_psm(Path(path).name, spectrum, database, parameters)
+            if row is not None:
+                rows.append(row)
+    if not rows:
+        return rows
+    scores = np.array([row["score"] for row in rows])
+    decoys = np.array([row["decoy"] for row in rows], dtype=bool)
+    kept, q = competition_q_values([(row["file"], row["spectrum"]) for row in rows], scores, decoys)
+    rows = [rows[i] for i in kept.tolist()]
+    for row, value in zip(rows, q.tolist()):
+        row["q_value"] = value
+    keys = [(row["peptide"], row["modifications"], row["decoy"]) for row in rows]
+    best, peptide_q = competition_q_values(keys, scores[kept], decoys[kept])
+    by_key = {keys[i]: value for i, value in zip(best.tolist(), peptide_q.tolist())}
+    for row, key in zip(rows, keys):
+        row["peptide_q_value"] = by_key[key]
+    rows.sort(key=lambda row: -row["score"])
+    return rows
+
+
+def write_psm_table(rows: Sequence[dict], path: Path | str) -> None:
+    """The rows as a tab-separated table with a header line."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, PSM_COLUMNS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "decoy": int(row["decoy"]), "proteins": ";".join(row["proteins"])})
+
+
+def _best_psm(file_name, spectrum, database, parameters):
+    mz, intensity = preprocess_spectrum(
+        spectrum.mz, spectrum.intensity, deisotope_peaks=parameters.deisotope, top_n=parameters.top_n,
+    )  # fmt: skip
+    charges = spectrum.charges or parameters.unknown_charges
+    found = search_spectrum(
+        mz, intensity, spectrum.precursor_mz, charges, database.index, database.peptides, parameters.search
+    )
+    if len(found) == 0:
+        return None
+    entry, peptide = int(found.entry[0]), int(found.peptide[0])
+    form = database.index.form(entry)
+    return {
+        "file": file_name,
+        "spectrum": spectrum.identifier,
+        "peptide": database.peptides[peptide],
+        "modifications": ";".join(f"{modification.name}@{site}" for site, modification in form),
+        "charge": int(found.charge[0]),
+        "precursor_mz": spectrum.precursor_mz,
+        "calculated_mass": float(database.index.masses[entry]),
+        "ppm_error": float(found.precursor_error_ppm[0]),
+        "isotope_error": int(found.isotope_error[0]),
+        "matched_peaks": int(found.matched_peaks[0]),
+        "score": float(found.score[0]),
+        "decoy": bool(database.is_decoy[peptide]),
+        "proteins": database.proteins[peptide],
+    }
+
+
+def _peaks(path, number, identifier, record):
+    mz = np.asarray(record.get("m/z array", ()), dtype=np.float64)
+    intensity = np.asarray(record.get("intensity array", ()), dtype=np.float64)
+    if mz.shape != intensity.shape:
+        message = f"record {number} ({identifier}): m/z and intensity arrays differ in length"
+        raise SequenceFileError(path, message, number)
+    if not (np.isfinite(mz).all() and np.isfinite(intensity).all()) or (intensity < 0).any():
+        raise SequenceFileError(path, f"record {number} ({identifier}): non-finite or negative peak values", number)
+    return mz, intensity.astype(np.float32)
+
+
+def _read_mgf(path):
+    number = 0
+    try:
+        with mgf.read(str(path), use_index=False, convert_arrays=1) as reader:
+            for number, record in enumerate(reader, start=1):
+                params = record.get("params", {})
+                identifier = str(params.get("title", f"record {number}"))
+                pepmass = params.get("pepmass")
+                if not pepmass or pepmass[0] is None:
+                    raise SequenceFileError(path, f"record {number} ({identifier}): no PEPMASS", number)
+                charges = tuple(int(c) for c in (params.get("charge") or ()) if int(c) > 0)
+                mz, intensity = _peaks(path, number, identifier, record)
+                yield Spectrum(identifier, float(pepmass[0]), charges, mz, intensity)
+    except SequenceFileError:
+        raise
+    except PARSE_ERRORS as error:
+        raise SequenceFileError(path, f"record {number + 1}: {error}", number + 1) from None
+
+
+@lru_cache(maxsize=1)
+def _psi_ms_vocabulary():
+    """psims' bundled PSI-MS vocabulary, so reading mzML needs no network look-up."""
+    from psims.controlled_vocabulary.controlled_vocabulary import ControlledVocabulary
+
+    bundled = importlib.resources.files("psims.controlled_vocabulary.vendor").joinpath("psi-ms.obo.gz")
+    with bundled.open("rb") as raw, gzip.open(raw) as handle:
+        return ControlledVocabulary.from_obo(handle)
+
+
+def _read_mzml(path):
+    number = 0
+    try:
+        with mzml.MzML(str(path), cv=_psi_ms_vocabulary(), use_index=False) as reader:
+            for number, record in enumerate(reader, start=1):
+                if record.get("ms level") != 2:
+                    continue
+                identifier = str(record.get("id", f"record {number}"))
+                try:
+                    ion = record["precursorList"]["precursor"][0]["selectedIonList"]["selectedIon"][0]
+                    precursor_mz = float(ion["selected ion m/z"])
+                except (KeyError, IndexError, TypeError, ValueError):
+                    message = f"record {number} ({identifier}): no selected precursor m/z"
+                    raise SequenceFileError(path, message, number) from None
+                charge = ion.get("charge state")
+                mz, intensity = _peaks(path, number, identifier, record)
+                yield Spectrum(identifier, precursor_mz, (int(charge),) if charge else (), mz, intensity)
+    except SequenceFileError:
+        raise
+    except PARSE_ERRORS as error:
+        raise SequenceFileError(path, f"record {number + 1}: {error}", number + 1) from None
+
