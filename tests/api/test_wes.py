@@ -4,6 +4,7 @@ in ../shared/specs (read in place)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from tests.api.test_runs import upload, wait
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-SPEC = Path(PROJECT_ROOT.parent / "shared" / "specs" / "ga4gh-wes-1.1.0.openapi.yaml")
+# ../shared/specs, or beside the peer data folder wherever LSDIH_TESTDATA puts it.
+SHARED = Path(os.environ["LSDIH_TESTDATA"]).parent if os.environ.get("LSDIH_TESTDATA") else PROJECT_ROOT.parent / "shared"
+SPEC = SHARED / "specs" / "ga4gh-wes-1.1.0.openapi.yaml"
 WES = "/ga4gh/wes/v1"
 
 # GA4GH service-info 1.0.0 `Service`, which the WES document references by a remote URL.
