@@ -1,20 +1,33 @@
-"""Quality profile of FASTQ reads: counts that FastQC-style reports are drawn from.
+"""Quality profile of FASTQ reads: the counts that FastQC- and fastp-style reports are drawn from.
 
-`Profile` accumulates, over any number of buffers of whole records:
+One pass over each buffer of whole 4-line records fills, per read position:
 
-- reads, and a histogram of read lengths;
-- base counts in the order A, C, G, T, N, where N counts every byte that is not
-  A, C, G or T in either case (N itself, IUPAC ambiguity codes, '.');
-- a histogram of base qualities (Phred 0..93), from which Q20/Q30 counts and the
-  mean quality follow;
-- the quality sum at each read position (the count of bases at a position follows from
-  the length histogram, so the kernel does not spend a store per base on it);
-- a histogram of per-read mean quality, the mean rounded down; reads of length 0 have
-  no mean and are left out of it.
+- base counts (A, C, G, T, N; N counts every byte that is not A, C, G or T in either
+  case: N itself, IUPAC ambiguity codes, '.');
+- a histogram of quality *characters* ('!' to '~'), whatever the encoding: the encoding
+  is decided afterwards from the lowest and highest character (`kernels.quality_encoding`),
+  so "auto" needs no second pass, and Phred scores, Q20/Q30, means and quartiles per
+  position all follow exactly from these histograms;
 
-Memory stays small for short reads: per-position arrays start short and double when a
-longer read arrives, up to `max_read_length`, which guards against a corrupt file with
-no newlines asking for gigabytes.
+and per read:
+
+- a histogram of read lengths;
+- a histogram of the read's mean quality character, rounded down (reads of length 0
+  have no mean and are left out);
+- a histogram of the read's GC content, G+C as a percentage of its A, C, G and T bases,
+  rounded half up to a whole percent (bins 0..100, as FastQC draws it; reads without
+  any A, C, G or T are left out);
+- for each adapter of `kernels.adapter_content`, the position where its first 12 bases
+  first occur;
+- its key (whole read, or the first 50 bases of reads over 75) into the duplication
+  sample and the frequent-sequence summary of `kernels.sequence_duplication`.
+
+The pass itself is `kernels.fastq_profile_pass`. Totals (bases, base and quality counts)
+are sums of the per-position arrays, so it does one store per base for each of the two
+histograms and nothing more. Memory
+does not grow with the input: the per-position arrays start short and double when a
+longer read arrives, up to `max_read_length` (which guards against a corrupt file with
+no newlines asking for gigabytes), and the sample and summary have fixed capacities.
 """
 
 from __future__ import annotations
@@ -23,123 +36,104 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from kernels.adapter_content import ADAPTER_KEYS, ADAPTER_KMERS, ADAPTER_SLOTS
+from kernels.fastq_profile_pass import (
+    BAD_COLUMN,
+    BASE_CODES,
+    BASE_COLUMNS,
+    BASE_LABELS,
+    DEFAULT_MAX_READ_LENGTH,
+    GC_AND_N_WEIGHTS,
+    GC_PERCENT_BINS,
+    INITIAL_CAPACITY,
+    QUALITY_COLUMNS,
+    QUALITY_LEVELS,
+    QUALITY_OUT_OF_RANGE,
+    READ_TOO_LONG,
+    _profile_records,
+    _quality_columns,
+)
 from kernels.fastq_records import (
-    FIRST_KERNEL_STATUS,
     RECORD_OK,
     STATUS_MESSAGES,
+    TRUNCATED_RECORD,
     FastqFormatError,
     _record_bounds,
     as_uint8_array,
-    complete_records_end,
     terminated,
 )
-from kernels.jit import kernel
-
-BASE_LABELS = ("A", "C", "G", "T", "N")
-QUALITY_LEVELS = 94  # Phred 0..93: what printable ASCII ('!'..'~') holds at offset 33
-DEFAULT_MAX_READ_LENGTH = 100_000
-INITIAL_CAPACITY = 512
-
-QUALITY_OUT_OF_RANGE = FIRST_KERNEL_STATUS
-READ_TOO_LONG = FIRST_KERNEL_STATUS + 1
-
-
-def _base_codes() -> np.ndarray:
-    codes = np.full(256, BASE_LABELS.index("N"), dtype=np.intp)
-    for code, base in enumerate("ACGT"):
-        codes[ord(base)] = code
-        codes[ord(base.lower())] = code
-    return codes
+from kernels.quality_encoding import (
+    CHARACTER_COLUMNS,
+    LOWEST_CHARACTER,
+    QualityEncoding,
+    QualityEncodingError,
+    decide_quality_encoding,
+    lowest_allowed_character,
+    requested_encoding,
+)
+from kernels.sequence_duplication import (
+    DEFAULT_DUPLICATION_CAPACITY,
+    DEFAULT_FREQUENT_CAPACITY,
+    DuplicationSample,
+    FrequentSequences,
+)
 
 
-BASE_CODES = _base_codes()
-
-
-@kernel
-def _profile_records(
-    buffer,
-    start,
-    quality_offset,
-    base_codes,
-    base_counts,
-    quality_counts,
-    position_quality_sum,
-    length_histogram,
-    mean_quality_histogram,
-):
-    """Add every record of `buffer` from offset `start` on to the count arrays.
-
-    Returns (status, stop, records): `records` were added and `stop` is where the next
-    record starts. On READ_TOO_LONG nothing of that record was added, so the caller can
-    grow the position arrays and resume at `stop`.
-    """
-    capacity = position_quality_sum.size
-    highest_quality = quality_counts.size - 1
-    position = start
-    records = 0
-    while position < buffer.size:
-        status, sequence_start, sequence_end, quality_start, _, next_start = _record_bounds(
-            buffer, position
-        )
-        if status != RECORD_OK:
-            return status, position, records
-        length = sequence_end - sequence_start
-        if length > capacity:
-            return READ_TOO_LONG, position, records
-        for offset in range(sequence_start, sequence_end):
-            base_counts[base_codes[buffer[offset]]] += 1
-        quality_total = 0
-        for index in range(length):
-            quality = np.int64(buffer[quality_start + index]) - quality_offset
-            if quality < 0 or quality > highest_quality:
-                return QUALITY_OUT_OF_RANGE, position, records
-            quality_counts[quality] += 1
-            position_quality_sum[index] += quality
-            quality_total += quality
-        length_histogram[length] += 1
-        if length > 0:
-            mean_quality_histogram[quality_total // length] += 1
-        records += 1
-        position = next_start
-    return RECORD_OK, position, records
+HEAD_BYTES = 1 << 16  # of a block, joined to the record carried over from the previous one
 
 
 class Profile:
     """Counts over FASTQ reads; see the module docstring for what each array holds.
 
+    `quality_offset` is the requested encoding: 33, 64, "solexa" or "auto"
+    (`kernels.quality_encoding`); `encoding` is the one decided from the data.
     After a FastqFormatError the counts may include part of the bad record: discard it.
     """
 
-    def __init__(self, quality_offset: int = 33, max_read_length: int = DEFAULT_MAX_READ_LENGTH):
-        if quality_offset not in (33, 64):
-            raise ValueError(f"quality_offset must be 33 or 64, not {quality_offset}")
+    def __init__(
+        self,
+        quality_offset: int | str = 33,
+        max_read_length: int = DEFAULT_MAX_READ_LENGTH,
+        duplication_capacity: int = DEFAULT_DUPLICATION_CAPACITY,
+        frequent_capacity: int = DEFAULT_FREQUENT_CAPACITY,
+    ):
+        self.requested_encoding = requested_encoding(quality_offset)
         if max_read_length < 1:
             raise ValueError(f"max_read_length must be positive, not {max_read_length}")
         self.quality_offset = quality_offset
         self.max_read_length = max_read_length
+        self.quality_columns = _quality_columns(lowest_allowed_character(quality_offset))
         self.reads = 0
-        self.base_counts = np.zeros(len(BASE_LABELS), dtype=np.int64)
-        self.quality_counts = np.zeros(QUALITY_LEVELS, dtype=np.int64)
-        self.mean_quality_histogram = np.zeros(QUALITY_LEVELS, dtype=np.int64)
         capacity = min(INITIAL_CAPACITY, max_read_length)
-        self.position_quality_sum = np.zeros(capacity, dtype=np.int64)
+        self.position_bases = np.zeros((capacity, BASE_COLUMNS), dtype=np.int64)
+        self.position_qualities = np.zeros((capacity, QUALITY_COLUMNS), dtype=np.int64)
         self.length_histogram = np.zeros(capacity + 1, dtype=np.int64)
+        self.mean_quality_columns = np.zeros(CHARACTER_COLUMNS, dtype=np.int64)
+        self.gc_histogram = np.zeros(GC_PERCENT_BINS, dtype=np.int64)
+        self.adapter_first_positions = np.zeros((len(ADAPTER_KEYS), capacity), dtype=np.int64)
+        self.duplication = DuplicationSample(duplication_capacity)
+        self.frequent = FrequentSequences(frequent_capacity)
 
     @property
     def capacity(self) -> int:
         """Longest read the per-position arrays hold now."""
-        return self.position_quality_sum.size
+        return self.position_bases.shape[0]
 
     def grow(self, capacity: int) -> None:
         """Lengthen the per-position arrays to hold reads of `capacity` bases."""
         extra = capacity - self.capacity
-        if extra > 0:
-            self.position_quality_sum = np.concatenate(
-                [self.position_quality_sum, np.zeros(extra, dtype=np.int64)]
-            )
-            self.length_histogram = np.concatenate(
-                [self.length_histogram, np.zeros(extra, dtype=np.int64)]
-            )
+        if extra <= 0:
+            return
+
+        def longer(array: np.ndarray, axis: int) -> np.ndarray:
+            shape = list(array.shape)
+            shape[axis] = extra
+            return np.concatenate([array, np.zeros(shape, dtype=array.dtype)], axis=axis)
+
+        self.position_bases = longer(self.position_bases, 0)
+        self.position_qualities = longer(self.position_qualities, 0)
+        self.length_histogram = longer(self.length_histogram, 0)
+        self.adapter_first_positions = longer(self.adapter_first_positions, 1)
 
     def add_records(self, buffer: np.ndarray | bytes) -> int:
         """Add the whole FASTQ records in `buffer` and return how many there were.
@@ -148,64 +142,126 @@ class Profile:
         (`complete_records_end` finds that point). Raises FastqFormatError numbering
         records from the first one this profile saw.
         """
-        buffer = as_uint8_array(buffer)
+        return self._add(as_uint8_array(buffer), final=True)[0]
+
+    def _add(self, buffer: np.ndarray, final: bool) -> tuple[int, int]:
+        """Add the records of `buffer`; return (records added, offset of the first byte
+        not used). Unless `final`, a record cut short by the end of the buffer is left
+        for the caller to complete."""
         start = 0
         added = 0
+        duplication, frequent = self.duplication, self.frequent
         while True:
-            status, start, records = _profile_records(
-                buffer,
-                start,
-                self.quality_offset,
-                BASE_CODES,
-                self.base_counts,
-                self.quality_counts,
-                self.position_quality_sum,
-                self.length_histogram,
-                self.mean_quality_histogram,
-            )
+            status, stop, records = _profile_records(
+                buffer, start, BASE_CODES, GC_AND_N_WEIGHTS, self.quality_columns,
+                self.position_bases.reshape(-1), self.position_qualities.reshape(-1), self.length_histogram,
+                self.mean_quality_columns, self.gc_histogram,
+                ADAPTER_KMERS, ADAPTER_SLOTS, self.adapter_first_positions,
+                duplication.keys, duplication.counts, duplication.state,
+                frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.index,
+                frequent.state,
+            )  # fmt: skip
             added += records
             self.reads += records
-            if status == RECORD_OK:
-                return added
+            if status == RECORD_OK or (status == TRUNCATED_RECORD and not final):
+                return added, stop
             if status == READ_TOO_LONG and self.capacity < self.max_read_length:
                 self.grow(min(2 * self.capacity, self.max_read_length))
+                start = stop
                 continue
-            raise FastqFormatError(self._status_message(status), record=self.reads + 1)
+            raise FastqFormatError(self._status_message(status, buffer, stop), record=self.reads + 1)
 
-    def _status_message(self, status: int) -> str:
+    def _status_message(self, status: int, buffer: np.ndarray, record_start: int) -> str:
         if status == READ_TOO_LONG:
             return f"read is longer than max_read_length ({self.max_read_length} bases)"
         if status == QUALITY_OUT_OF_RANGE:
-            return (
-                f"quality character outside the range of Phred+{self.quality_offset} "
-                f"('{chr(self.quality_offset)}' to '~')"
-            )
+            _, _, _, quality_start, quality_end, _ = _record_bounds(buffer, record_start)
+            qualities = buffer[quality_start:quality_end]
+            bad = qualities[self.quality_columns[qualities] == BAD_COLUMN]
+            try:
+                decide_quality_encoding(int(bad.min()), int(qualities.max()), self.requested_encoding)
+            except QualityEncodingError as error:
+                return str(error)
+            raise AssertionError("the kernel and decide_quality_encoding disagree")  # pragma: no cover
         return STATUS_MESSAGES[status]
 
     def merge(self, other: Profile) -> Profile:
         """Add the counts of `other` (say, another chunk of the same file) and return self."""
-        if other.quality_offset != self.quality_offset:
+        if other.requested_encoding != self.requested_encoding:
             raise ValueError(
-                f"cannot merge profiles with quality offsets {self.quality_offset} "
-                f"and {other.quality_offset}"
+                f"cannot merge profiles with quality offsets {self.quality_offset} and {other.quality_offset}"
             )
+        if other.duplication.capacity != self.duplication.capacity:
+            raise ValueError("cannot merge profiles whose duplication samples differ in capacity")
         self.max_read_length = max(self.max_read_length, other.max_read_length)
         self.grow(other.capacity)
+        rows = other.capacity
         self.reads += other.reads
-        self.base_counts += other.base_counts
-        self.quality_counts += other.quality_counts
-        self.mean_quality_histogram += other.mean_quality_histogram
-        self.position_quality_sum[: other.capacity] += other.position_quality_sum
-        self.length_histogram[: other.capacity + 1] += other.length_histogram
+        self.position_bases[:rows] += other.position_bases
+        self.position_qualities[:rows] += other.position_qualities
+        self.length_histogram[: rows + 1] += other.length_histogram
+        self.adapter_first_positions[:, :rows] += other.adapter_first_positions
+        self.mean_quality_columns += other.mean_quality_columns
+        self.gc_histogram += other.gc_histogram
+        self.duplication.merge(other.duplication)
+        self.frequent.merge(other.frequent)
         return self
+
+    # Derived values.
+
+    @property
+    def quality_character_counts(self) -> np.ndarray:
+        """Bases per quality character, '!' first."""
+        return self.position_qualities[:, :CHARACTER_COLUMNS].sum(axis=0)
+
+    @property
+    def encoding(self) -> QualityEncoding:
+        present = np.flatnonzero(self.quality_character_counts)
+        if present.size == 0:
+            return decide_quality_encoding(None, None, self.requested_encoding)
+        return decide_quality_encoding(
+            int(present[0]) + LOWEST_CHARACTER, int(present[-1]) + LOWEST_CHARACTER, self.requested_encoding
+        )
+
+    def _to_phred(self, character_counts: np.ndarray) -> np.ndarray:
+        """Re-index counts by quality character (last axis) as counts by Phred score."""
+        phred = self.encoding.phred_by_column()
+        result = np.zeros((*character_counts.shape[:-1], QUALITY_LEVELS), dtype=np.int64)
+        for column in np.flatnonzero(character_counts.reshape(-1, CHARACTER_COLUMNS).any(axis=0)):
+            result[..., phred[column]] += character_counts[..., column]
+        return result
+
+    @property
+    def base_counts(self) -> np.ndarray:
+        return self.position_bases.sum(axis=0)
+
+    @property
+    def quality_counts(self) -> np.ndarray:
+        """Bases per Phred score 0..93."""
+        return self._to_phred(self.quality_character_counts)
+
+    @property
+    def mean_quality_histogram(self) -> np.ndarray:
+        """Reads per mean quality: the mean character's score (for Solexa, converted)."""
+        return self._to_phred(self.mean_quality_columns)
+
+    def position_quality_histograms(self) -> np.ndarray:
+        """Bases per (position, Phred score), positions up to the longest read."""
+        return self._to_phred(self.position_qualities[: self.longest_read, :CHARACTER_COLUMNS])
+
+    @property
+    def position_quality_sum(self) -> np.ndarray:
+        """Sum of Phred scores at each position up to the current capacity."""
+        return self._to_phred(self.position_qualities[:, :CHARACTER_COLUMNS]) @ np.arange(QUALITY_LEVELS)
 
     @property
     def bases(self) -> int:
-        return int(self.base_counts.sum())
+        return int(self.position_bases.sum())
 
     @property
     def gc_bases(self) -> int:
-        return int(self.base_counts[1] + self.base_counts[2])
+        counts = self.base_counts
+        return int(counts[1] + counts[2])
 
     @property
     def quality_sum(self) -> int:
@@ -221,23 +277,30 @@ class Profile:
         lengths = np.flatnonzero(self.length_histogram)
         return int(lengths[-1]) if lengths.size else 0
 
+    @property
+    def shortest_read(self) -> int:
+        lengths = np.flatnonzero(self.length_histogram)
+        return int(lengths[0]) if lengths.size else 0
+
     def position_quality_count(self) -> np.ndarray:
         """Return, per read position up to the longest read, how many reads reach it."""
-        reads_longer_than = self.reads - np.cumsum(self.length_histogram)
-        return reads_longer_than[: self.longest_read]
+        return self.position_bases[: self.longest_read].sum(axis=1)
 
     def position_mean_quality(self) -> np.ndarray:
         """Return the mean Phred score at each position up to the longest read."""
         return self.position_quality_sum[: self.longest_read] / self.position_quality_count()
 
-    def summary(self) -> dict[str, int | float | None]:
-        """Return the headline numbers; a percentage of no bases is None.
+    def summary(self) -> dict[str, int | float | str | None]:
+        """Return the headline numbers; a percentage or mean of nothing is None.
 
         GC is a share of the A, C, G and T bases, as in FastQC, so Ns do not dilute it;
-        the other percentages are shares of all bases.
+        the other percentages are shares of all bases; the duplicate percentage is the
+        estimate of `kernels.sequence_duplication`.
         """
         bases = self.bases
-        called_bases = bases - int(self.base_counts[4])
+        counts = self.base_counts
+        called_bases = bases - int(counts[4])
+        duplicate_rate = self.duplication.duplicate_rate()
         return {
             "reads": self.reads,
             "bases": bases,
@@ -245,39 +308,77 @@ class Profile:
             "mean_quality": self.quality_sum / bases if bases else None,
             "q20_percent": _percent(self.bases_at_least(20), bases),
             "q30_percent": _percent(self.bases_at_least(30), bases),
-            "n_percent": _percent(int(self.base_counts[4]), bases),
+            "n_percent": _percent(int(counts[4]), bases),
+            "min_length": self.shortest_read if self.reads else None,
+            "mean_length": bases / self.reads if self.reads else None,
+            "max_length": self.longest_read if self.reads else None,
+            "q20_bases": self.bases_at_least(20),
+            "q30_bases": self.bases_at_least(30),
+            "duplicate_percent": None if duplicate_rate is None else 100.0 * duplicate_rate,
+            "quality_encoding": self.encoding.name,
         }
 
     def to_dict(self) -> dict:
-        """Return the profile as plain JSON-ready values, arrays cut at the longest read."""
+        """Return the profile as plain JSON-ready values, arrays cut at the longest read.
+
+        Raw counts (by quality character) are what `from_dict` reads back; the entries
+        by Phred score are derived with the decided encoding.
+        """
         longest = self.longest_read
+        position_characters = self.position_qualities[:longest, :CHARACTER_COLUMNS]
         return {
             "quality_offset": self.quality_offset,
             "max_read_length": self.max_read_length,
             "reads": self.reads,
+            "quality_encoding": self.encoding.to_dict(),
             "base_counts": dict(zip(BASE_LABELS, self.base_counts.tolist())),
             "quality_counts": self.quality_counts.tolist(),
             "mean_quality_histogram": self.mean_quality_histogram.tolist(),
             "length_histogram": self.length_histogram[: longest + 1].tolist(),
             "position_quality_sum": self.position_quality_sum[:longest].tolist(),
             "position_quality_count": self.position_quality_count().tolist(),
+            "gc_histogram": self.gc_histogram.tolist(),
+            "position_base_counts": dict(zip(BASE_LABELS, self.position_bases[:longest].T.tolist())),
+            "position_quality_characters": [_without_trailing_zeros(row) for row in position_characters.tolist()],
+            "mean_quality_characters": self.mean_quality_columns.tolist(),
+            "adapter_first_positions": dict(zip(ADAPTER_KEYS, self.adapter_first_positions[:, :longest].tolist())),
+            "duplication": self.duplication.to_dict(),
+            "frequent_sequences": self.frequent.to_dict(),
             "summary": self.summary(),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Profile:
         """Rebuild a profile from `to_dict` output (derived entries are recomputed)."""
-        profile = cls(data["quality_offset"], data["max_read_length"])
-        profile.grow(len(data["position_quality_sum"]))
+        profile = cls(
+            data["quality_offset"],
+            data["max_read_length"],
+            data["duplication"]["capacity"],
+            data["frequent_sequences"]["capacity"],
+        )
+        rows = len(data["position_quality_characters"])
+        profile.grow(rows)
         profile.reads = data["reads"]
-        profile.base_counts[:] = [data["base_counts"][base] for base in BASE_LABELS]
-        profile.quality_counts[:] = data["quality_counts"]
-        profile.mean_quality_histogram[:] = data["mean_quality_histogram"]
+        for column, base in enumerate(BASE_LABELS):
+            profile.position_bases[:rows, column] = data["position_base_counts"][base]
+        for position, row in enumerate(data["position_quality_characters"]):
+            profile.position_qualities[position, : len(row)] = row
         lengths = data["length_histogram"]
         profile.length_histogram[: len(lengths)] = lengths
-        positions = data["position_quality_sum"]
-        profile.position_quality_sum[: len(positions)] = positions
+        profile.mean_quality_columns[:] = data["mean_quality_characters"]
+        profile.gc_histogram[:] = data["gc_histogram"]
+        for row, key in enumerate(ADAPTER_KEYS):
+            profile.adapter_first_positions[row, :rows] = data["adapter_first_positions"][key]
+        profile.duplication = DuplicationSample.from_dict(data["duplication"])
+        profile.frequent = FrequentSequences.from_dict(data["frequent_sequences"])
         return profile
+
+
+def _without_trailing_zeros(row: list[int]) -> list[int]:
+    end = len(row)
+    while end and row[end - 1] == 0:
+        end -= 1
+    return row[:end]
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -286,21 +387,34 @@ def _percent(part: int, whole: int) -> float | None:
 
 def profile_fastq_blocks(
     blocks: Iterable[bytes],
-    quality_offset: int = 33,
+    quality_offset: int | str = 33,
     max_read_length: int = DEFAULT_MAX_READ_LENGTH,
+    **capacities: int,
 ) -> Profile:
     """Return the profile of a FASTQ stream given as consecutive blocks of bytes.
 
     Blocks may split records anywhere; the partial record at the end of a block is
     carried over to the next. A missing newline at the very end is tolerated.
+    `capacities` (duplication_capacity, frequent_capacity) size the bounded summaries.
     """
-    profile = Profile(quality_offset, max_read_length)
-    remainder = b""
+    profile = Profile(quality_offset, max_read_length, **capacities)
+    pending = b""  # a record cut by the end of the previous block
     for block in blocks:
-        data = remainder + block if remainder else block
-        buffer = as_uint8_array(data)
-        end = complete_records_end(buffer)
-        profile.add_records(buffer[:end])
-        remainder = bytes(data[end:])
-    profile.add_records(terminated(remainder))
+        data = as_uint8_array(block)
+        offset = 0
+        if pending:
+            # Complete the carried record with the head of this block, and read the rest
+            # in place: joining whole blocks would copy every byte once more.
+            head = pending + bytes(data[:HEAD_BYTES])
+            used = profile._add(as_uint8_array(head), final=False)[1]
+            if used == 0 and data.size > HEAD_BYTES:  # a record longer than the head
+                head = pending + bytes(data)
+                used = profile._add(as_uint8_array(head), final=False)[1]
+            if used == 0 or data.size <= HEAD_BYTES:
+                pending = head[used:]
+                continue
+            offset = used - len(pending)
+        used = profile._add(data[offset:], final=False)[1]
+        pending = bytes(data[offset + used :])
+    profile.add_records(terminated(pending))
     return profile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from kernels.fastq_records import FastqFormatError, complete_records_end
 from tests.naive import naive_fastq_profile
 
 SEQUENCE_ALPHABET = b"ACGTNacgtnRYKM."
+ADAPTER_PIECES = (b"AGATCGGAAGAGCACAC", b"CTGTCTCTTATACACATCT", b"tggaattctcgg", b"A" * 14, b"G" * 13)
 COMPARED_KEYS = (
     "reads",
     "base_counts",
@@ -22,39 +24,66 @@ COMPARED_KEYS = (
     "length_histogram",
     "position_quality_sum",
     "position_quality_count",
+    "gc_histogram",
+    "position_base_counts",
+    "adapter_first_positions",
+    "duplication",
 )
 
 
 @st.composite
-def fastq_records(draw, quality_offset=33, max_length=300):
+def sequences(draw, max_length):
+    """Random letters, sometimes all N, with adapter pieces spliced in at random places."""
+    length = draw(st.integers(0, max_length))
+    raw = draw(st.binary(min_size=length, max_size=length))
+    sequence = bytes(SEQUENCE_ALPHABET[b % len(SEQUENCE_ALPHABET)] for b in raw)
+    if draw(st.integers(0, 9)) == 0:
+        sequence = b"N" * length
+    for piece in draw(st.lists(st.sampled_from(ADAPTER_PIECES), max_size=2)):
+        at = draw(st.integers(0, len(sequence)))
+        sequence = (sequence[:at] + piece + sequence[at:])[: max(max_length, length)]
+    return sequence
+
+
+@st.composite
+def fastq_records(draw, quality_offset=33, max_length=300, lowest=None):
     """One record as bytes; raw random bytes are mapped onto the alphabets because
     drawing a binary string is far cheaper for Hypothesis than a list of letters."""
-    length = draw(st.integers(0, max_length))
-    raw_sequence = draw(st.binary(min_size=length, max_size=length))
-    raw_qualities = draw(st.binary(min_size=length, max_size=length))
-    highest_quality = 126 - quality_offset
-    sequence = bytes(SEQUENCE_ALPHABET[b % len(SEQUENCE_ALPHABET)] for b in raw_sequence)
-    qualities = bytes(quality_offset + b % (highest_quality + 1) for b in raw_qualities)
+    sequence = draw(sequences(max_length))
+    raw_qualities = draw(st.binary(min_size=len(sequence), max_size=len(sequence)))
+    first = quality_offset if lowest is None else lowest
+    qualities = bytes(first + b % (126 - first + 1) for b in raw_qualities)
     name = draw(st.from_regex(rb"\A[A-Za-z0-9:_ /-]{0,20}\Z"))
     separator = b"+" + draw(st.sampled_from([b"", name]))
     line_end = draw(st.sampled_from([b"\n", b"\r\n"]))
     return line_end.join([b"@" + name, sequence, separator, qualities]) + line_end
 
 
-def fastq_files(quality_offset=33):
-    return st.lists(fastq_records(quality_offset), max_size=12).map(b"".join)
+def fastq_files(quality_offset=33, lowest=None, max_size=12):
+    """Files of records drawn from a small pool as well, so that some reads repeat."""
+    records = fastq_records(quality_offset, lowest=lowest)
+    return st.lists(records, max_size=4).flatmap(
+        lambda pool: st.lists(st.sampled_from(pool) if pool else records, max_size=max_size) | st.lists(records, max_size=max_size)
+    ).map(b"".join)
 
 
-def profile_of(data: bytes, quality_offset: int = 33, **options) -> dict:
+def profile_of(data: bytes, quality_offset=33, **options) -> dict:
     return profile_fastq_blocks([data], quality_offset, **options).to_dict()
 
 
-def assert_matches_naive(profile: dict, data: bytes, quality_offset: int = 33) -> None:
-    expected = naive_fastq_profile(data, quality_offset)
+def assert_matches_naive(profile: dict, data: bytes, quality_offset=33, duplication_capacity=1 << 13) -> None:
+    expected = naive_fastq_profile(data, quality_offset, duplication_capacity)
     for key in COMPARED_KEYS:
         assert profile[key] == expected[key], key
-    for key, value in profile["summary"].items():
-        assert value == pytest.approx(expected[key]), key
+    assert profile["quality_encoding"]["name"] == expected["quality_encoding"]
+    frequent = profile["frequent_sequences"]
+    assert dict(zip(frequent["sequences"], frequent["counts"])) == expected["frequent_sequences"]
+    assert frequent["lowered"] == 0
+    summary = profile["summary"]
+    assert summary["quality_encoding"] == expected["quality_encoding"]
+    for key, value in summary.items():
+        if key != "quality_encoding":
+            assert value == pytest.approx(expected[key]), key
 
 
 @settings(max_examples=200, deadline=None)
@@ -69,12 +98,50 @@ def test_profile_matches_naive_at_offset_64(data):
     assert_matches_naive(profile_of(data, 64), data, 64)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([33, 59, 64, 70]).flatmap(lambda lowest: fastq_files(lowest=lowest)))
+def test_automatic_encoding_matches_naive(data):
+    assert_matches_naive(profile_of(data, "auto"), data, "auto")
+
+
+@settings(max_examples=50, deadline=None)
+@given(fastq_files(lowest=59))
+def test_solexa_matches_naive(data):
+    assert_matches_naive(profile_of(data, "solexa"), data, "solexa")
+
+
+@settings(max_examples=100, deadline=None)
+@given(fastq_files(), st.integers(1, 4))
+def test_small_duplication_capacity_matches_the_naive_sample(data, capacity):
+    profile = profile_of(data, duplication_capacity=capacity)
+    assert profile["duplication"] == naive_fastq_profile(data, 33, capacity)["duplication"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(fastq_files())
+def test_position_quality_histograms_match_naive(data):
+    profile = profile_fastq_blocks([data])
+    expected = naive_fastq_profile(data)["position_quality_histograms"]
+    assert profile.position_quality_histograms().tolist() == expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(fastq_files(), st.lists(st.integers(0, 10_000), max_size=8))
 def test_blocks_split_anywhere_give_the_whole_buffer_profile(data, cuts):
     cuts = sorted({cut % (len(data) + 1) for cut in cuts})
     blocks = [data[start:stop] for start, stop in zip([0, *cuts], [*cuts, len(data)])]
     assert profile_fastq_blocks(blocks).to_dict() == profile_of(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fastq_files(), st.lists(st.integers(0, 10_000), max_size=8), st.integers(1, 40))
+def test_blocks_split_anywhere_with_a_short_head_give_the_whole_buffer_profile(data, cuts, head_bytes):
+    """A record carried over is completed from the next block's head, or from the whole
+    block when it runs past the head; a short head takes both paths."""
+    cuts = sorted({cut % (len(data) + 1) for cut in cuts})
+    blocks = [data[start:stop] for start, stop in zip([0, *cuts], [*cuts, len(data)])]
+    with mock.patch("kernels.fastq_profile.HEAD_BYTES", head_bytes):
+        assert profile_fastq_blocks(blocks).to_dict() == profile_of(data)
 
 
 @settings(max_examples=100, deadline=None)
@@ -110,8 +177,31 @@ def test_empty_input_has_an_empty_profile():
         "q20_percent": None,
         "q30_percent": None,
         "n_percent": None,
+        "min_length": None,
+        "mean_length": None,
+        "max_length": None,
+        "q20_bases": 0,
+        "q30_bases": 0,
+        "duplicate_percent": None,
+        "quality_encoding": "sanger",
     }
+    assert not profile.encoding.ambiguous  # 33 was asked for
+    assert profile_fastq_blocks([], "auto").encoding.ambiguous
     assert complete_records_end(b"") == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"@n\nNNNNN\n+\n!!~~!\n",  # all N, qualities 0 and 93
+        b"@e\n\n+\n\n",  # only an empty read
+        b"@a\n" + b"ACGT" * 300 + b"\n+\n" + b"~" * 1200 + b"\n@b\nA\n+\n!\n@c\n\n+\n\n",  # 1200, 1 and 0 bases
+        b"@p\n" + b"A" * 80 + b"G" * 20 + b"\n+\n" + b"5" * 100 + b"\n",  # poly-A and poly-G
+    ],
+    ids=["all-N", "empty", "very-different-lengths", "homopolymers"],
+)
+def test_edge_cases_match_naive(data):
+    assert_matches_naive(profile_of(data, max_read_length=2000), data)
 
 
 def test_one_read():

@@ -20,7 +20,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 WORKFLOW = REPOSITORY / "workflows" / "fastq-qc"
 SNAKEFILE = WORKFLOW / "workflow" / "Snakefile"
 SUMMARY_KEYS = (
-    "reads", "bases", "gc_percent", "mean_quality", "q20_percent", "q30_percent", "n_percent"
+    "reads", "bases", "gc_percent", "mean_quality", "q20_percent", "q30_percent", "n_percent",
+    "min_length", "mean_length", "max_length", "q20_bases", "q30_bases", "duplicate_percent",
+    "quality_encoding", "overrepresented_sequences", "adapter_percent",
 )
 PROFILE_KEYS = (
     "reads",
@@ -30,6 +32,14 @@ PROFILE_KEYS = (
     "mean_quality_histogram",
     "position_quality_sum",
     "position_quality_count",
+    "gc_histogram",
+    "position_base_counts",
+    "adapter_first_positions",
+    "duplication",
+)
+REPORT_SECTIONS = (
+    "Quality by position", "Base composition by position", "GC content", "Read lengths",
+    "Adapter content", "Duplication", "Overrepresented sequences",
 )
 
 # How the committed .test/data files were made; test_committed_test_data_is_reproducible
@@ -41,6 +51,8 @@ TEST_DATA = {
         read_count=40, read_length=60, fragment_mean=50, fragment_sd=10, no_call_rate=0.02, seed=2
     ),
 }
+
+PHRED_33_TO_64 = bytes.maketrans(bytes(range(33, 96)), bytes(range(64, 127)))
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +91,21 @@ def read_text(path: Path) -> bytes:
 
 
 def formatted(value) -> str:
-    return "NA" if value is None else str(value) if isinstance(value, int) else f"{value:.2f}"
+    return "NA" if value is None else str(value) if isinstance(value, (int, str)) else f"{value:.2f}"
+
+
+def naive_summary(expected: dict) -> dict:
+    """The summary row's values from a naive profile, overrepresented sequences and the
+    highest adapter content included."""
+    reads = expected["reads"]
+    key_reads = sum(expected["keys"].values())
+    overrepresented = [count for count in expected["keys"].values() if count >= 2 and count > key_reads / 1000]
+    adapters = [sum(positions) for positions in expected["adapter_first_positions"].values()]
+    return {
+        **{key: expected[key] for key in SUMMARY_KEYS[:-2]},
+        "overrepresented_sequences": len(overrepresented),
+        "adapter_percent": 100 * max(adapters) / reads if reads else None,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +126,17 @@ def completed_run(tmp_path_factory):
             no_call_rate=0.01, seed=4,
         ),
     )  # fmt: skip
-    reads = [str(long_reads.paths[0]), "in/short_1.fq", str(short_reads.paths[1])]
-    params = {"quality_offset": 33, "max_read_length": 1000, "chunk_mb": 1}
+    # The same reads in the Illumina 1.3-1.7 encoding (Phred+64), for the detection.
+    records = read_text(short_reads.paths[0]).split(b"\n")
+    records[3::4] = [line.translate(PHRED_33_TO_64) for line in records[3::4]]
+    (workdir / "in" / "old_illumina.fq").write_bytes(b"\n".join(records))
+    reads = [str(long_reads.paths[0]), "in/short_1.fq", str(short_reads.paths[1]), "in/old_illumina.fq"]
+    params = {"max_read_length": 1000, "chunk_mb": 1}  # quality_offset: auto by default
     result = run_snakemake(workdir, {"inputs": {"reads": reads}, "params": params})
     assert result.returncode == 0, result.stderr
     naive = {
-        path.name.split(".")[0]: naive_fastq_profile(read_text(path))
-        for path in [*long_reads.paths, *short_reads.paths]
+        path.name.split(".")[0]: {**naive_fastq_profile(read_text(path), "auto"), "path": path}
+        for path in [*long_reads.paths, *short_reads.paths, workdir / "in" / "old_illumina.fq"]
     }
     return workdir, naive
 
@@ -120,26 +150,64 @@ def test_sample_profiles_equal_the_naive_profile(completed_run):
         profile = document["profile"]
         for key in PROFILE_KEYS:
             assert profile[key] == expected[key], (sample, key)
-        for key in SUMMARY_KEYS:
-            assert profile["summary"][key] == pytest.approx(expected[key]), (sample, key)
+        summary = profile["summary"]
+        for key in SUMMARY_KEYS[:-3]:
+            assert summary[key] == pytest.approx(expected[key]), (sample, key)
+        assert summary["quality_encoding"] == expected["quality_encoding"]
+        assert expected["quality_encoding"] == ("illumina-1.3" if sample == "old_illumina" else "sanger")
+        frequent = profile["frequent_sequences"]
+        assert dict(zip(frequent["sequences"], frequent["counts"])) == expected["frequent_sequences"]
+
+
+def test_fastp_like_reports_hold_the_naive_numbers_and_what_multiqc_reads(completed_run):
+    workdir, naive = completed_run
+    for sample, expected in naive.items():
+        report = json.loads((workdir / "results" / "samples" / f"{sample}.fastp.json").read_text())
+        before = report["summary"]["before_filtering"]
+        assert before == {
+            "total_reads": expected["reads"],
+            "total_bases": expected["bases"],
+            "q20_bases": expected["q20_bases"],
+            "q30_bases": expected["q30_bases"],
+            "q20_rate": pytest.approx(expected["q20_bases"] / expected["bases"]),
+            "q30_rate": pytest.approx(expected["q30_bases"] / expected["bases"]),
+            "read1_mean_length": expected["bases"] // expected["reads"],
+            "gc_content": pytest.approx(expected["gc_bases"] / expected["bases"]),
+        }
+        read1 = report["read1_before_filtering"]
+        counts = expected["position_quality_count"]
+        means = [total / count for total, count in zip(expected["position_quality_sum"], counts)]
+        assert read1["quality_curves"]["mean"] == pytest.approx(means)
+        for base in "ACGTN":
+            shares = [n / count for n, count in zip(expected["position_base_counts"][base], counts)]
+            assert read1["content_curves"][base] == pytest.approx(shares), base
+        assert report["duplication"]["rate"] == pytest.approx(expected["duplicate_percent"] / 100)
+        # MultiQC's fastp module takes the sample name from the input after -i.
+        assert report["command"].split(" -i ")[1].endswith(Path(str(expected["path"])).name)
 
 
 def test_summary_has_one_exact_row_per_sample(completed_run):
     workdir, naive = completed_run
     header, *rows = (workdir / "results" / "summary.tsv").read_text().splitlines()
     assert header.split("\t") == ["sample", *SUMMARY_KEYS]
-    assert [row.split("\t")[0] for row in rows] == ["long", "short_1", "short_2"]
+    assert [row.split("\t")[0] for row in rows] == ["long", "short_1", "short_2", "old_illumina"]
     for row in rows:
         sample, *values = row.split("\t")
-        assert values == [formatted(naive[sample][key]) for key in SUMMARY_KEYS]
+        expected = naive_summary(naive[sample])
+        assert values == [formatted(expected[key]) for key in SUMMARY_KEYS]
 
 
-def test_report_is_self_contained_with_a_plot_per_sample(completed_run):
+def test_report_is_self_contained_with_the_plots_of_every_sample(completed_run):
     workdir, naive = completed_run
     report = (workdir / "results" / "report.html").read_text()
-    assert report.count("<svg") == len(naive)
-    for sample in naive:
-        assert f"<h2>{sample}</h2>" in report
+    sections = report.split("<h2>")[1:]
+    assert [section.split("</h2>")[0] for section in sections] == list(naive)
+    for section in sections:
+        headings = [part.split("</h3>")[0] for part in section.split("<h3>")[1:]]
+        assert headings == list(REPORT_SECTIONS)
+        # Box plot, composition, GC, lengths, adapters and duplication are drawn.
+        assert section.count("<svg") == 6
+        assert "Quality by position" in section and "<rect" in section
     for external in ("src=", "href=", "http", "<script", "@import"):
         assert external not in report
 
@@ -156,7 +224,7 @@ def test_bad_parameter_fails_with_the_schema_error(tmp_path):
     config = {"inputs": {"reads": ["sample_b.fq"]}, "params": {"quality_offset": 50}}
     result = run_snakemake(tmp_path, config)
     assert result.returncode != 0
-    assert "50 is not one of [33, 64]" in result.stderr
+    assert "50 is not one of ['auto', 33, 64]" in result.stderr
     assert not (tmp_path / "results").exists()
 
 
@@ -175,6 +243,15 @@ def test_bad_fastq_fails_the_job_with_the_record_in_its_log(tmp_path):
     log = (tmp_path / "logs" / "profile_sample" / "broken.log").read_text()
     assert "broken.fastq: FASTQ record 2 (line 5): sequence and quality lines differ in length" in log
     assert "Traceback" not in log  # bad data is reported in one line, not as a crash
+
+
+def test_quality_offset_that_the_reads_contradict_fails_naming_the_record(tmp_path):
+    (tmp_path / "sanger.fastq").write_bytes(b"@a\nACGT\n+\nhhhh\n@b\nACGT\n+\nII5I\n")
+    result = run_snakemake(tmp_path, {"inputs": {"reads": ["sanger.fastq"]}, "params": {"quality_offset": 64}})
+    assert result.returncode != 0
+    log = (tmp_path / "logs" / "profile_sample" / "sanger.log").read_text()
+    assert "sanger.fastq: FASTQ record 2 (line 5): quality character '5' is below '@'" in log
+    assert "looks like Sanger / Illumina 1.8+ (Phred+33)" in log
 
 
 def test_committed_test_config_runs(tmp_path):

@@ -56,5 +56,7 @@ def reads_of_sample(wildcards):
 
 def profile_memory_mb():
     # The interpreter with numpy and numba, plus a block, the previous block's tail
-    # joined to it, and the decompressor's output buffer.
-    return 400 + 3 * PARAMS["chunk_mb"]
+    # joined to it, and the decompressor's output buffer; the per-position counts take
+    # about 800 bytes per base of the longest read allowed, the duplication sample and
+    # frequent-sequence summary about 2 MB.
+    return 400 + 3 * PARAMS["chunk_mb"] + PARAMS["max_read_length"] * 800 // 2**20

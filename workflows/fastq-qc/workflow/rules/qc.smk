@@ -11,7 +11,8 @@ rule profile_sample:
     input:
         reads_of_sample,
     output:
-        "results/samples/{sample}.profile.json",
+        profile="results/samples/{sample}.profile.json",
+        fastp="results/samples/{sample}.fastp.json",
     log:
         "logs/profile_sample/{sample}.log",
     params:

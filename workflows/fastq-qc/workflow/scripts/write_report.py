@@ -1,93 +1,161 @@
-"""Write results/report.html: the summary table and a quality-by-position plot per sample.
+"""Write results/report.html: the summary table and, per sample, the FastQC-style plots.
 
 The page stands alone (inline CSS and SVG; no scripts, fonts or images fetched), so it
 can be downloaded, mailed or archived with a run and still open anywhere.
 """
 
-import itertools
 import math
 from html import escape
 
-from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles
+import numpy as np
+from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles, summary_values
+from report_plots import bar_chart, line_chart, quality_box_plot
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36  # margins around the plotting area
-MOST_POINTS = 500  # longer reads are drawn in bins, keeping the page small
-# Background bands in the colours users know from FastQC: good, reasonable, poor.
-QUALITY_BANDS = ((28, "#dcefdc"), (20, "#f8edcf"), (0, "#f5d6d6"))
+from kernels.adapter_content import ADAPTERS
+from workflows.common.qc_metrics import (
+    PERCENTILES,
+    adapter_content,
+    base_composition,
+    duplication_levels,
+    overrepresented_sequences,
+    percentile_rows,
+)
+
+MOST_BOXES = 75  # longer reads are drawn in groups of positions, as FastQC does
+MOST_LENGTH_BARS = 60
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ccc; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+td.sequence { font-family: monospace; text-align: left; }
+svg { display: block; margin: 0.3em 0 1.2em; }
 svg text { font-size: 11px; fill: #333; }
+.note { color: #8a5a00; }
+div.wide { overflow-x: auto; }
 """
 
 
-def binned_mean_quality(sums, counts):
-    """Return (first position, last position, mean quality) per bin, positions from 1."""
-    width = max(1, math.ceil(len(sums) / MOST_POINTS))
-    bins = []
-    for start in range(0, len(sums), width):
-        stop = min(start + width, len(sums))
-        bins.append((start + 1, stop, sum(sums[start:stop]) / sum(counts[start:stop])))
-    return bins
-
-
-def tick_step(span, most_ticks=10):
-    """A round step (1, 2 or 5 times a power of ten) giving at most `most_ticks` ticks."""
-    for power in itertools.count():
-        for mantissa in (1, 2, 5):
-            step = mantissa * 10**power
-            if span / step <= most_ticks:
-                return step
-
-
-def quality_plot_svg(sample, profile):
-    bins = binned_mean_quality(profile["position_quality_sum"], profile["position_quality_count"])
-    if not bins:
-        return "<p>No bases to plot.</p>"
-    longest = bins[-1][1]
-    top_quality = max(41, math.ceil(max(mean for _, _, mean in bins)))
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x(position):
-        return LEFT + plot_width * (position - 0.5) / longest
-
-    def y(quality):
-        return TOP + plot_height * (1 - quality / top_quality)
-
-    parts = [
-        f'<svg width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
-        f"<title>Mean quality by position, {escape(sample)}</title>",
+def quality_boxes(profile):
+    """Box-plot statistics per position, or per group of positions for long reads."""
+    histograms = profile.position_quality_histograms()
+    if not len(histograms):
+        return []
+    width = max(1, math.ceil(len(histograms) / MOST_BOXES))
+    starts = np.arange(0, len(histograms), width)
+    grouped = np.add.reduceat(histograms, starts, axis=0)
+    counts = grouped.sum(axis=1)
+    means = (grouped @ np.arange(grouped.shape[1])) / np.maximum(counts, 1)
+    stats = {f"p{percent}": percentile_rows(grouped, percent) for percent in PERCENTILES}
+    return [
+        {
+            "first": int(start) + 1,
+            "last": int(min(start + width, len(histograms))),
+            "mean": float(means[row]),
+            **{key: int(values[row]) for key, values in stats.items()},
+        }
+        for row, start in enumerate(starts)
+        if counts[row]
     ]
-    ceiling = top_quality
-    for floor, colour in QUALITY_BANDS:
-        parts.append(
-            f'<rect x="{LEFT}" y="{y(ceiling):.1f}" width="{plot_width}" '
-            f'height="{y(floor) - y(ceiling):.1f}" fill="{colour}"/>'
-        )
-        ceiling = floor
-    for quality in range(0, top_quality + 1, tick_step(top_quality)):
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y(quality) + 4:.1f}" text-anchor="end">{quality}</text>'
-        )
-    for position in range(tick_step(longest), longest + 1, tick_step(longest)):
-        parts.append(
-            f'<text x="{x(position):.1f}" y="{TOP + plot_height + 16}" '
-            f'text-anchor="middle">{position}</text>'
-        )
-    points = " ".join(f"{x((first + last) / 2):.1f},{y(mean):.1f}" for first, last, mean in bins)
+
+
+def composition_svg(sample, profile):
+    composition = base_composition(profile)
+    series = {
+        f"% {base}": [(position, 100 * share) for position, share in enumerate(composition[base], start=1)]
+        for base in ("A", "C", "G", "T", "N")
+    }
+    return line_chart(f"Base composition by position, {sample}", series, "Position in read (bases)", "% of bases", (0, 100))
+
+
+def gc_svg(sample, profile):
+    histogram = profile.gc_histogram
+    total = histogram.sum()
+    if not total:
+        return "<p>No read with A, C, G or T bases.</p>"
+    series = {"reads": [(percent, 100 * count / total) for percent, count in enumerate(histogram.tolist())]}
+    return line_chart(f"GC content of reads, {sample}", series, "GC content of the read (%)", "% of reads")
+
+
+def length_svg(sample, profile):
+    lengths = np.flatnonzero(profile.length_histogram)
+    if not lengths.size:
+        return "<p>No reads.</p>"
+    counts = profile.length_histogram
+    if lengths[-1] - lengths[0] < MOST_LENGTH_BARS:
+        bars = [(str(length), int(counts[length])) for length in range(lengths[0], lengths[-1] + 1)]
+        return bar_chart(f"Read lengths, {sample}", bars, "Read length (bases)", "Reads")
+    series = {"reads": [(length, int(counts[length])) for length in range(lengths[0], lengths[-1] + 1)]}
+    return line_chart(f"Read lengths, {sample}", series, "Read length (bases)", "Reads")
+
+
+def adapter_svg(sample, metrics_curves):
+    names = {adapter.key: adapter.label for adapter in ADAPTERS}
+    series = {
+        names[key]: [(position, value) for position, value in enumerate(curve, start=1)]
+        for key, curve in metrics_curves.items()
+    }
+    return line_chart(f"Adapter content, {sample}", series, "Position in read (bases)", "% of reads", (0, 100))
+
+
+def duplication_svg(sample, profile):
+    duplication = duplication_levels(profile)
+    if duplication["rate"] is None:
+        return "<p>No reads to measure duplication on.</p>"
+    bars = [(level["level"], level["percent_of_reads"]) for level in duplication["levels"]]
+    sampled = (
+        "all reads"
+        if duplication["sampling_level"] == 0
+        else f"a sample of 1 in {2 ** duplication['sampling_level']} distinct sequences"
+    )
+    caption = (
+        f"<p>Estimated duplicate reads: {100 * duplication['rate']:.2f}% (reads repeating an earlier read's "
+        f"first 50 bases, or whole read up to 75 bases), from {sampled}.</p>"
+    )
+    chart = bar_chart(f"Duplication levels, {sample}", bars, "Copies of the sequence", "% of reads", 100)
+    return caption + chart
+
+
+def overrepresented_html(profile):
+    found = overrepresented_sequences(profile)
+    if not found:
+        return "<p>No sequence makes up more than 0.1% of the reads.</p>"
+    rows = "\n".join(
+        f'<tr><td class="sequence">{escape(entry["sequence"])}</td><td>{entry["count"]}</td>'
+        f'<td>{entry["percent"]:.2f}</td><td>{escape(entry["possible_source"])}</td></tr>'
+        for entry in found
+    )
+    return (
+        "<table>\n<tr><th>Sequence</th><th>Count</th><th>% of reads</th><th>Possible source</th></tr>\n"
+        f"{rows}\n</table>"
+    )
+
+
+def sample_section(document):
+    sample, profile = document["sample"], document["profile_object"]
+    encoding = profile.encoding
+    parts = [
+        f"<h2>{escape(sample)}</h2>",
+        f"<p>{escape(document['reads_file'])}: {profile.reads} reads; quality encoding {escape(encoding.description)}.</p>",
+    ]
+    if encoding.message:
+        parts.append(f'<p class="note">{escape(encoding.message)}</p>')
     parts += [
-        f'<polyline points="{points}" fill="none" stroke="#1f4e9c" stroke-width="1.5"/>',
-        f'<rect x="{LEFT}" y="{TOP}" width="{plot_width}" height="{plot_height}" '
-        'fill="none" stroke="#888"/>',
-        f'<text x="{LEFT + plot_width / 2}" y="{HEIGHT - 4}" text-anchor="middle">'
-        "Position in read (bases)</text>",
-        f'<text transform="translate(12 {TOP + plot_height / 2}) rotate(-90)" '
-        'text-anchor="middle">Mean Phred quality</text>',
-        "</svg>",
+        "<h3>Quality by position</h3>",
+        quality_box_plot(f"Quality by position, {sample}", quality_boxes(profile)),
+        "<h3>Base composition by position</h3>",
+        composition_svg(sample, profile),
+        "<h3>GC content</h3>",
+        gc_svg(sample, profile),
+        "<h3>Read lengths</h3>",
+        length_svg(sample, profile),
+        "<h3>Adapter content</h3>",
+        adapter_svg(sample, adapter_content(profile)),
+        "<h3>Duplication</h3>",
+        duplication_svg(sample, profile),
+        "<h3>Overrepresented sequences</h3>",
+        overrepresented_html(profile),
     ]
     return "\n".join(parts)
 
@@ -96,18 +164,15 @@ def summary_table_html(documents):
     headings = "".join(f"<th>{escape(title)}</th>" for title in SUMMARY_COLUMNS.values())
     rows = []
     for document in documents:
-        summary = document["profile"]["summary"]
-        cells = "".join(f"<td>{formatted_metric(summary[key])}</td>" for key in SUMMARY_COLUMNS)
+        values = summary_values(document["profile_object"])
+        cells = "".join(f"<td>{escape(formatted_metric(values[key]))}</td>" for key in SUMMARY_COLUMNS)
         rows.append(f"<tr><td>{escape(document['sample'])}</td>{cells}</tr>")
-    return f"<table>\n<tr><th>Sample</th>{headings}</tr>\n" + "\n".join(rows) + "\n</table>"
+    table = f"<table>\n<tr><th>Sample</th>{headings}</tr>\n" + "\n".join(rows) + "\n</table>"
+    return f'<div class="wide">{table}</div>'
+
 
 
 def report_html(documents):
-    sections = [
-        f"<h2>{escape(document['sample'])}</h2>\n"
-        + quality_plot_svg(document["sample"], document["profile"])
-        for document in documents
-    ]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -117,9 +182,10 @@ def report_html(documents):
             "<body>",
             "<h1>FASTQ quality report</h1>",
             summary_table_html(documents),
-            "<p>GC % is a share of A, C, G and T bases; Q20 %, Q30 % and N % are shares of "
-            "all bases.</p>",
-            *sections,
+            "<p>GC % is a share of A, C, G and T bases; Q20 %, Q30 % and N % are shares of all bases. "
+            "Duplicates are estimated from a sample of distinct sequences; adapter % is the share of reads "
+            "carrying the most frequent adapter's first 12 bases.</p>",
+            *(sample_section(document) for document in documents),
             "</body>",
             "</html>",
         ]

@@ -1,6 +1,6 @@
 """Write results/summary.tsv: one row of headline numbers per sample."""
 
-from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles
+from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles, summary_values
 
 
 def main(snakemake):
@@ -8,9 +8,8 @@ def main(snakemake):
         documents = read_sample_profiles(snakemake.input)
         lines = ["\t".join(["sample", *SUMMARY_COLUMNS])]
         for document in documents:
-            summary = document["profile"]["summary"]
-            values = [formatted_metric(summary[column]) for column in SUMMARY_COLUMNS]
-            lines.append("\t".join([document["sample"], *values]))
+            values = summary_values(document["profile_object"])
+            lines.append("\t".join([document["sample"], *(formatted_metric(values[column]) for column in SUMMARY_COLUMNS)]))
         with open(snakemake.output[0], "w", encoding="utf-8") as output:
             output.write("\n".join(lines) + "\n")
         logger.info("summarised %d samples", len(documents))
