@@ -1,6 +1,8 @@
 """A peptide search from files to a PSM table: read the FASTA and the MGF/mzML spectra
-(pyteomics), digest, add reversed decoys, index, search each spectrum, and put q-values
-on the result. The computing happens in `kernels/`; this module reads, wires and writes.
+(pyteomics), digest, add reversed (or shuffled) decoys, index, search each spectrum, and
+put q-values on the result; then, over the PSM tables of many files read back, q-values
+again, the peptides at an FDR threshold and their parsimonious proteins. The computing
+happens in `kernels/`; this module reads, wires and writes.
 
 Malformed input raises `SequenceFileError` naming the file and the record (1-based).
 """
@@ -22,7 +24,7 @@ from pyteomics.auxiliary import PyteomicsError
 
 from kernels.decoys import tag_decoy_accession, target_decoy_peptides
 from kernels.digestion import digest_positions, starts_protein
-from kernels.fdr import competition_q_values
+from kernels.fdr import competition_q_values, parsimonious_proteins
 from kernels.peptide_index import PeptideMassIndex, build_mass_index
 from kernels.peptide_mass import CARBAMIDOMETHYL, OXIDATION, Modification
 from kernels.psm_scoring import SearchSettings, search_spectrum
@@ -62,6 +64,8 @@ class SearchParameters:
     deisotope: bool = True
     top_n: int = 150
     unknown_charges: tuple[int, ...] = (2, 3, 4)
+    semi_specific: bool = False
+    decoy_method: str = "reverse"
     search: SearchSettings = field(default_factory=SearchSettings)
 
 
@@ -139,6 +143,7 @@ def build_database(proteins: Sequence[tuple[str, str]], parameters: SearchParame
         positions = digest_positions(
             sequence, parameters.enzyme, missed_cleavages=parameters.missed_cleavages,
             min_length=parameters.min_length, max_length=parameters.max_length,
+            semi_specific=parameters.semi_specific,
         )  # fmt: skip
         for (start, end), first in zip(positions.tolist(), starts_protein(positions, sequence).tolist()):
             peptide = sequence[start:end]
@@ -146,7 +151,7 @@ def build_database(proteins: Sequence[tuple[str, str]], parameters: SearchParame
             if accession not in members:
                 members.append(accession)
             at_protein_start[peptide] = at_protein_start.get(peptide, False) or first
-    together = target_decoy_peptides(list(owners))
+    together = target_decoy_peptides(list(owners), parameters.decoy_method)
     protein_lists = []
     for peptide, decoy, source in zip(together.sequences, together.is_decoy.tolist(), together.source.tolist()):
         target = together.sequences[source]
@@ -175,9 +180,17 @@ def search_files(
             row = _best_psm(Path(path).name, spectrum, database, parameters)
             if row is not None:
                 rows.append(row)
+    return assign_q_values(rows)
+
+
+def assign_q_values(rows: Sequence[dict]) -> list[dict]:
+    """The rows (one best PSM per spectrum, from one file or many) with "q_value" and
+    "peptide_q_value" set by target-decoy competition over all of them, best score first.
+    A spectrum is keyed by (file, spectrum), a peptide by (peptide, modifications, decoy)."""
+    rows = [dict(row) for row in rows]
     if not rows:
         return rows
-    scores = np.array([row["score"] for row in rows])
+    scores = np.array([row["score"] for row in rows], dtype=np.float64)
     decoys = np.array([row["decoy"] for row in rows], dtype=bool)
     kept, q = competition_q_values([(row["file"], row["spectrum"]) for row in rows], scores, decoys)
     rows = [rows[i] for i in kept.tolist()]
@@ -199,6 +212,103 @@ def write_psm_table(rows: Sequence[dict], path: Path | str) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({**row, "decoy": int(row["decoy"]), "proteins": ";".join(row["proteins"])})
+
+
+_INTEGER_COLUMNS = ("charge", "isotope_error", "matched_peaks")
+_FLOAT_COLUMNS = ("precursor_mz", "calculated_mass", "ppm_error", "score", "q_value", "peptide_q_value")
+
+
+def read_psm_table(path: Path | str) -> list[dict]:
+    """The rows of a table written by `write_psm_table`, with their types back (decoy a
+    bool, proteins a tuple). A missing column or a bad value raises SequenceFileError
+    naming the file and line."""
+    rows = []
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        missing = [column for column in PSM_COLUMNS if column not in (reader.fieldnames or ())]
+        if missing:
+            raise SequenceFileError(path, f"not a PSM table: no column {', '.join(missing)}", line=1)
+        for line, row in enumerate(reader, start=2):
+            try:
+                for column in _INTEGER_COLUMNS:
+                    row[column] = int(row[column])
+                for column in _FLOAT_COLUMNS:
+                    row[column] = float(row[column])
+                row["decoy"] = bool(int(row["decoy"]))
+            except (TypeError, ValueError) as error:
+                raise SequenceFileError(path, f"line {line}: {error}", line=line) from None
+            row["proteins"] = tuple(row["proteins"].split(";")) if row["proteins"] else ()
+            rows.append(row)
+    return rows
+
+
+PEPTIDE_COLUMNS = (
+    "peptide", "modifications", "proteins", "decoy", "peptide_q_value", "psms", "score", "file", "spectrum",
+    "charge", "ppm_error", "matched_peaks", "q_value",
+)  # fmt: skip
+PROTEIN_COLUMNS = ("protein", "peptides", "psms", "best_score", "peptide_sequences")
+
+
+def accepted_peptides(rows: Sequence[dict], fdr: float) -> list[dict]:
+    """One row per peptide (sequence and modifications; decoys kept, flagged) whose
+    peptide-level q-value is at most `fdr`: its best PSM (PEPTIDE_COLUMNS), with "psms" the
+    number of its PSMs at PSM-level q-value <= `fdr`. Best score first."""
+    best: dict[tuple, dict] = {}
+    counts: dict[tuple, int] = {}
+    for row in rows:
+        if row["peptide_q_value"] > fdr:
+            continue
+        key = (row["peptide"], row["modifications"], row["decoy"])
+        counts[key] = counts.get(key, 0) + (row["q_value"] <= fdr)
+        if key not in best or row["score"] > best[key]["score"]:
+            best[key] = row
+    peptides = [{**row, "psms": counts[key]} for key, row in best.items()]
+    peptides.sort(key=lambda row: (-row["score"], row["peptide"]))
+    return peptides
+
+
+def inferred_proteins(peptides: Sequence[dict]) -> list[dict]:
+    """Parsimonious proteins (`kernels.fdr.parsimonious_proteins`) explaining the target
+    peptide sequences among `peptides` (rows of `accepted_peptides`), in PROTEIN_COLUMNS."""
+    owners: dict[str, set[str]] = {}
+    psms: dict[str, int] = {}
+    scores: dict[str, float] = {}
+    for row in peptides:
+        if row["decoy"]:
+            continue
+        owners.setdefault(row["peptide"], set()).update(row["proteins"])
+        psms[row["peptide"]] = psms.get(row["peptide"], 0) + row["psms"]
+        scores[row["peptide"]] = max(scores.get(row["peptide"], 0.0), row["score"])
+    proteins = []
+    for protein, explained in parsimonious_proteins(owners).items():
+        proteins.append({
+            "protein": protein,
+            "peptides": len(explained),
+            "psms": sum(psms[peptide] for peptide in explained),
+            "best_score": max(scores[peptide] for peptide in explained),
+            "peptide_sequences": ";".join(explained),
+        })  # fmt: skip
+    return proteins
+
+
+def write_table(rows: Sequence[dict], columns: Sequence[str], path: Path | str) -> None:
+    """Rows as a tab-separated table of `columns`: floats with 6 significant digits,
+    bools as 0/1, tuples joined by ';'."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[column]) for column in columns])
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return value
 
 
 def _best_psm(file_name, spectrum, database, parameters):

@@ -1,0 +1,79 @@
+# Configuration: parameters checked against the schema (defaults filled in), the checks
+# a schema cannot state, and the sample of each spectrum file. The gateway's runner
+# validates too; checking again here keeps `snakemake --configfile` runs just as safe.
+
+import re
+from pathlib import PurePath
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+SPECTRUM_SUFFIXES = (".mgf", ".mzml")
+
+if config.get("params") is None:
+    config["params"] = {}
+validate(config["params"], "../schemas/params.schema.yaml")
+PARAMS = config["params"]
+# What a search depends on: a new FDR threshold reruns the merge and what follows only.
+SEARCH_PARAMS = {name: value for name, value in PARAMS.items() if name != "fdr_threshold"}
+
+if PARAMS["min_length"] > PARAMS["max_length"]:
+    raise WorkflowError("params: min_length must not exceed max_length")
+if PARAMS["isotope_errors"][0] > PARAMS["isotope_errors"][1]:
+    raise WorkflowError("params: isotope_errors must be [lowest, highest]")
+if PARAMS["fragment_min_mz"] >= PARAMS["fragment_max_mz"]:
+    raise WorkflowError("params: fragment_min_mz must be below fragment_max_mz")
+
+
+def sample_name(path):
+    """File name without its spectrum suffix (any case), e.g. 'run1' for 'in/run1.mzML'."""
+    name = PurePath(path).name
+    for suffix in SPECTRUM_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    raise WorkflowError(f"spectrum file {path!r} should end with .mgf or .mzML")
+
+
+def as_list(value):
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def spectra_by_sample(inputs):
+    """Map each sample name to its spectrum file; two files may not share a name."""
+    paths = as_list(inputs.get("spectra")) + as_list(inputs.get("spectra_mzml"))
+    if not paths:
+        raise WorkflowError(
+            'config["inputs"] must list at least one spectrum file in "spectra" or "spectra_mzml"'
+        )
+    spectra = {}
+    for path in paths:
+        sample = sample_name(path)
+        if sample in spectra:
+            raise WorkflowError(
+                f"spectrum files {spectra[sample]!r} and {path!r} both give sample {sample!r}"
+            )
+        spectra[sample] = path
+    return spectra
+
+
+INPUTS = config.get("inputs", {})
+SPECTRA = spectra_by_sample(INPUTS)
+SAMPLES = list(SPECTRA)
+if not isinstance(INPUTS.get("proteins"), str):
+    raise WorkflowError('config["inputs"]["proteins"] must name one FASTA file')
+PROTEINS = INPUTS["proteins"]
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(sample) for sample in SAMPLES),
+
+
+def spectra_of_sample(wildcards):
+    return SPECTRA[wildcards.sample]
+
+
+def search_memory_mb():
+    # The interpreter with numpy, numba and pyteomics, plus the peptide index: some 100
+    # bytes per modified form; a human proteome digested by trypsin with one missed
+    # cleavage and oxidation gives a few million forms with their decoys.
+    return 1500 + 500 * PARAMS["max_variable_mods"] * len(PARAMS["variable_modifications"])

@@ -1,0 +1,35 @@
+"""Merge the samples' PSMs: q-values over all files together (results/psms.tsv), the
+peptides at the FDR threshold (results/peptides.tsv) and their parsimonious proteins
+(results/proteins.tsv)."""
+
+from search_support import logging_to
+
+from workflows.common.peptide_search import (
+    PEPTIDE_COLUMNS,
+    PROTEIN_COLUMNS,
+    accepted_peptides,
+    assign_q_values,
+    inferred_proteins,
+    read_psm_table,
+    write_psm_table,
+    write_table,
+)
+
+
+def main(snakemake):
+    with logging_to(snakemake.log[0]) as logger:
+        fdr = snakemake.params.fdr
+        rows = [row for path in snakemake.input for row in read_psm_table(path)]
+        rows = assign_q_values(rows)
+        write_psm_table(rows, snakemake.output.psms)
+        peptides = accepted_peptides(rows, fdr)
+        write_table(peptides, PEPTIDE_COLUMNS, snakemake.output.peptides)
+        proteins = inferred_proteins(peptides)
+        write_table(proteins, PROTEIN_COLUMNS, snakemake.output.proteins)
+        logger.info(
+            "%d PSMs from %d files; at FDR %g: %d peptides (%d decoys), %d proteins",
+            len(rows), len(snakemake.input), fdr, len(peptides), sum(p["decoy"] for p in peptides), len(proteins),
+        )  # fmt: skip
+
+
+main(snakemake)  # noqa: F821 (Snakemake defines it)

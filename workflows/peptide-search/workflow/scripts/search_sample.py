@@ -1,0 +1,25 @@
+"""Search one sample's spectrum file against the proteins: results/psms/{sample}.psms.tsv,
+the best PSM of each spectrum with q-values within the file."""
+
+import time
+
+from search_support import InputError, logging_to, search_parameters
+
+from workflows.common.peptide_search import SequenceFileError, search_files, write_psm_table
+
+
+def main(snakemake):
+    with logging_to(snakemake.log[0]) as logger:
+        spectra, proteins = snakemake.input.spectra, snakemake.input.proteins
+        logger.info("searching %s (sample %s) against %s", spectra, snakemake.wildcards.sample, proteins)
+        parameters = search_parameters(snakemake.params.search)
+        started = time.perf_counter()
+        try:
+            rows = search_files(proteins, [spectra], parameters)
+        except SequenceFileError as error:
+            raise InputError(str(error)) from None
+        logger.info("%d PSMs in %.2f s", len(rows), time.perf_counter() - started)
+        write_psm_table(rows, snakemake.output[0])
+
+
+main(snakemake)  # noqa: F821 (Snakemake defines it)
