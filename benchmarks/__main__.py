@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import executor_overhead, fastq_profile, gateway_load, queue_latency
+from benchmarks import executor_overhead, fastq_profile, gateway_load, queue_latency, trim
 
 BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile, "gateway": gateway_load,
-              "queue": queue_latency}
+              "queue": queue_latency, "trim": trim}
 
 
 def main(argv: list[str] | None = None) -> int:

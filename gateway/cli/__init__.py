@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, usage, workflows
+from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, trim, usage, workflows
 
 app = typer.Typer(
     name="lsdih",
@@ -28,6 +28,7 @@ app.command("demo")(demo.demo)
 app.command("usage")(usage.usage)
 for command in (remote.submit, remote.status, remote.logs, remote.cancel, remote.download):
     app.command(command.__name__)(command)
+app.command("trim", **trim.COMMAND_SETTINGS)(trim.trim)
 
 
 def main() -> None:

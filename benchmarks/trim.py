@@ -1,0 +1,136 @@
+"""Adapter and quality trimming: `lsdih trim` vs cutadapt (and fastp) on the same reads.
+
+Seeded simulated reads (`reference.simulate`, 150 bp, fragments of 214 +- 50 bp so that
+about 10% of reads run into the TruSeq adapter), plain FASTQ in and out. Every tool
+runs as a fresh process, so times include start-up (for lsdih: Python, Numba and the
+gateway's imports; the "start-up" row is `lsdih trim` on an empty file):
+- `lsdih trim -a ADAPTER -q 20 -m 20`, with -j 1 and -j 2;
+- the same through `workflows.common.trimming.trim()` in a fresh `python -c` process, as
+  a workflow rule calls it (no CLI imports), with 1 and 2 threads;
+- `cutadapt -j 1` with the same options; its output must equal lsdih's byte for byte;
+- `fastp -w 1` with adapter and 3' quality trimming (its own algorithms, so its output
+  differs; a speed reference only), if installed.
+Peak RSS and CPU time come from wait4() of each process; with `--repeat N` each tool's
+fastest of N alternating runs is kept (the machine may be shared). Install the peers
+first: `apt-get install -y cutadapt fastp`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.timing import print_table, save_json
+from reference.simulate import ADAPTER_READ_1
+
+ADAPTER = ADAPTER_READ_1.decode()
+OPTIONS = ["-a", ADAPTER, "-q", "20", "-m", "20"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reads", type=int, default=1_000_000, help="simulated reads (default 1,000,000)")
+    parser.add_argument("--length", type=int, default=150, help="read length (default 150)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each tool this many times, alternating, and keep its fastest run (default 1)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def run_measured(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one command; raise if it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed ({process.returncode}): {error[-2000:]}")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+LIBRARY = """
+import sys
+from pathlib import Path
+from workflows.common.trimming import TrimOptions, trim
+trim(TrimOptions(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2]), adapters=(("back", sys.argv[3]),),
+                 quality_cutoff="20", minimum_length="20", cores=int(sys.argv[4])))
+"""
+
+SIMULATE = """
+import sys
+from pathlib import Path
+from reference.simulate import SimulationSettings, random_genome, simulate_reads
+settings = SimulationSettings(read_count=int(sys.argv[2]), read_length=int(sys.argv[3]), fragment_mean=214.0,
+                              fragment_sd=50.0, no_call_rate=0.001, seed=5)
+simulate_reads(random_genome(1_000_000, seed=5), Path(sys.argv[1]), settings=settings)
+"""
+
+
+def lsdih_command() -> list[str]:
+    installed = Path(sys.executable).with_name("lsdih")
+    return [str(installed)] if installed.exists() else [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+def main(args: argparse.Namespace) -> int:
+    if shutil.which("cutadapt") is None:
+        print("missing peer tool: cutadapt (apt-get install -y cutadapt)", file=sys.stderr)
+        return 2
+    lsdih = lsdih_command() + ["trim", "--quiet"]
+    with tempfile.TemporaryDirectory(prefix="lsdih-bench-trim-") as folder:
+        scratch = Path(folder)
+        reads = scratch / "reads.fastq"
+        # In a child process, so that this one stays small: a child's peak RSS counts
+        # the memory it inherits at fork.
+        subprocess.run([sys.executable, "-c", SIMULATE, str(reads), str(args.reads), str(args.length)], check=True)
+        megabytes = reads.stat().st_size / 1e6
+        empty = scratch / "empty.fastq"
+        empty.write_bytes(b"")
+        run_measured(lsdih + OPTIONS + ["-o", str(scratch / "warm.fastq"), str(empty)])  # fills Numba's cache
+        library = [sys.executable, "-c", LIBRARY, str(reads)]
+        runs = {
+            "lsdih trim -j 1": lsdih + ["-j", "1", *OPTIONS, "-o", str(scratch / "lsdih1.fastq"), str(reads)],
+            "lsdih trim -j 2": lsdih + ["-j", "2", *OPTIONS, "-o", str(scratch / "lsdih2.fastq"), str(reads)],
+            "trim() -j 1": library + [str(scratch / "library1.fastq"), ADAPTER, "1"],
+            "trim() -j 2": library + [str(scratch / "library2.fastq"), ADAPTER, "2"],
+            "cutadapt -j 1": ["cutadapt", "-j", "1", *OPTIONS, "-o", str(scratch / "cutadapt.fastq"), str(reads)],
+        }
+        if shutil.which("fastp"):
+            runs["fastp -w 1"] = ["fastp", "-w", "1", "-i", str(reads), "-o", str(scratch / "fastp.fastq"),
+                                  "--adapter_sequence", ADAPTER, "--cut_tail", "--cut_mean_quality", "20",
+                                  "-l", "20", "-Q", "-G", "--json", str(scratch / "fastp.json"),
+                                  "--html", str(scratch / "fastp.html")]
+        runs["start-up"] = lsdih + OPTIONS + ["-o", str(scratch / "empty.out.fastq"), str(empty)]
+        results: dict[str, tuple[float, float, float]] = {}
+        for _ in range(max(args.repeat, 1)):  # alternating, so that a busy spell hits every tool alike
+            for name, command in runs.items():
+                measured = run_measured(command)
+                if name not in results or measured[0] < results[name][0]:
+                    results[name] = measured
+        startup = results.pop("start-up")
+        identical = all(filecmp.cmp(scratch / "cutadapt.fastq", scratch / name, shallow=False)
+                        for name in ("lsdih1.fastq", "lsdih2.fastq", "library1.fastq", "library2.fastq"))
+    reference = results["cutadapt -j 1"][0]
+    rows = [("lsdih trim start-up (empty input)", startup[0], startup[1], "", "", startup[2], "")]
+    for name, (seconds, cpu, rss) in results.items():
+        rows.append((name, seconds, cpu, megabytes / seconds, f"{args.reads / seconds:,.0f}", rss,
+                     reference / seconds))
+    print_table(
+        f"Trimming {args.reads:,} reads x {args.length} bp ({megabytes:.0f} MB FASTQ), options {' '.join(OPTIONS)} "
+        "(MB/s and reads/s from wall time; 'speed-up' = cutadapt's wall time / the tool's)",
+        ("tool", "wall s", "CPU s", "MB/s", "reads/s", "peak RSS MB", "speed-up"),
+        rows,
+    )
+    print(f"\nlsdih output identical to cutadapt's: {'yes' if identical else 'NO'}")
+    save_json(args.json, {"reads": args.reads, "megabytes": megabytes, "identical_to_cutadapt": identical,
+                          "startup": dict(zip(("seconds", "cpu_seconds", "peak_rss_mb"), startup)),
+                          **{name: dict(zip(("seconds", "cpu_seconds", "peak_rss_mb"), values))
+                             for name, values in results.items()}})
+    return 0 if identical else 1
