@@ -84,7 +84,7 @@ def test_no_accepted_run_is_lost_when_redis_restarts(queue_env, private_redis):
         started = time.monotonic()
         response = client.post("/v1/runs", json=body, headers=headers)
         assert response.status_code == 201, response.text
-        assert time.monotonic() - started < 20  # a broker outage does not hang the request (0.4 s unloaded)
+        assert time.monotonic() - started < 20  # a broker outage does not hang the request
         accepted.append(response.json()["id"])
     finals = [wait(client, headers, run_id, until=done, timeout=300) for run_id in accepted]
     assert [run["state"] for run in finals] == ["COMPLETE"] * 12
