@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-from collections.abc import Iterator
 
 from kernels.fastq_profile import Profile
 from workflows.common.qc_metrics import adapter_content, overrepresented_sequences
@@ -32,26 +29,8 @@ SUMMARY_COLUMNS = {
 }
 
 
-@contextlib.contextmanager
-def logging_to(log_path: str) -> Iterator[logging.Logger]:
-    """Log to the rule's log file, with any exception's traceback, which the gateway
-    shows users when a job fails."""
-    logging.basicConfig(
-        filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-    )
-    logger = logging.getLogger("fastq-qc")
-    try:
-        yield logger
-    except InputError as error:
-        logger.error("%s", error)  # the user's data is at fault: no traceback
-        raise SystemExit(1) from None
-    except Exception:
-        logger.exception("failed")
-        raise
 
 
-class InputError(ValueError):
-    """Bad input data, reported to the user as one line naming the file and record."""
 
 
 def read_sample_profiles(paths: list[str]) -> list[dict]:

@@ -4,9 +4,8 @@ and the fastp-like results/samples/{sample}.fastp.json."""
 import json
 import time
 
-from fastq_qc_support import InputError, logging_to
-
 from workflows.common.qc_metrics import fastp_like_report, profile_file
+from workflows.common.rule_logging import InputError, logging_to
 from workflows.common.sequence_files import SequenceFileError
 
 

@@ -8,7 +8,8 @@ import math
 from html import escape
 
 import numpy as np
-from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles, summary_values
+from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, read_sample_profiles, summary_values
+from workflows.common.rule_logging import logging_to
 from report_plots import bar_chart, line_chart, quality_box_plot
 
 from kernels.adapter_content import ADAPTERS

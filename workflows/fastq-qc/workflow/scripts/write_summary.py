@@ -1,6 +1,7 @@
 """Write results/summary.tsv: one row of headline numbers per sample."""
 
-from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, logging_to, read_sample_profiles, summary_values
+from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, read_sample_profiles, summary_values
+from workflows.common.rule_logging import logging_to
 
 
 def main(snakemake):

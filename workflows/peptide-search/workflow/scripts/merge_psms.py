@@ -2,8 +2,6 @@
 peptides at the FDR threshold (results/peptides.tsv) and their parsimonious proteins
 (results/proteins.tsv)."""
 
-from search_support import logging_to
-
 from workflows.common.peptide_search import (
     PEPTIDE_COLUMNS,
     PROTEIN_COLUMNS,
@@ -14,6 +12,7 @@ from workflows.common.peptide_search import (
     write_psm_table,
     write_table,
 )
+from workflows.common.rule_logging import logging_to
 
 
 def main(snakemake):

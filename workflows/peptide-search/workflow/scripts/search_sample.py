@@ -3,9 +3,10 @@ the best PSM of each spectrum with q-values within the file."""
 
 import time
 
-from search_support import InputError, logging_to, search_parameters
+from search_support import search_parameters
 
 from workflows.common.peptide_search import SequenceFileError, search_files, write_psm_table
+from workflows.common.rule_logging import InputError, logging_to
 
 
 def main(snakemake):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from kernels.peptide_mass import ACETYL_PROTEIN_N_TERM, CARBAMIDOMETHYL, OXIDATION, PHOSPHO
 from kernels.psm_scoring import SearchSettings
@@ -27,24 +25,8 @@ SUMMARY_COLUMNS = {
 }
 
 
-class InputError(ValueError):
-    """Bad input data, reported to the user as one line naming the file and record."""
 
 
-@contextlib.contextmanager
-def logging_to(log_path: str) -> Iterator[logging.Logger]:
-    """Log to the rule's log file, with any exception's traceback, which the gateway
-    shows users when a job fails."""
-    logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logger = logging.getLogger("peptide-search")
-    try:
-        yield logger
-    except InputError as error:
-        logger.error("%s", error)  # the user's data is at fault: no traceback
-        raise SystemExit(1) from None
-    except Exception:
-        logger.exception("failed")
-        raise
 
 
 def search_parameters(params: dict) -> SearchParameters:

@@ -6,7 +6,8 @@ import csv
 import html
 
 from report_plots import bar_chart_svg, histogram_svg
-from search_support import SUMMARY_COLUMNS, logging_to
+from search_support import SUMMARY_COLUMNS
+from workflows.common.rule_logging import logging_to
 
 from workflows.common.peptide_search import read_psm_table
 

@@ -1,6 +1,7 @@
 """Write results/summary.tsv: a row of identification counts per sample, then "all"."""
 
-from search_support import SUMMARY_COLUMNS, formatted, logging_to, summary_row
+from search_support import SUMMARY_COLUMNS, formatted, summary_row
+from workflows.common.rule_logging import logging_to
 
 from workflows.common.peptide_search import read_psm_table
 
