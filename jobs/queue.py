@@ -29,6 +29,8 @@ def configure(settings: Settings) -> Celery:
     global _configured_for
     url = broker_url(settings)
     if _configured_for != url:
+        if _configured_for is not None:
+            _forget_connections()
         embedded = url.startswith(embedded_broker.SCHEME)
         if embedded:
             settings.home.mkdir(parents=True, exist_ok=True)
@@ -56,6 +58,18 @@ def configure(settings: Settings) -> Celery:
         )
         _configured_for = url
     return app
+
+
+def _forget_connections() -> None:
+    """Drop the pools of connections to the previous broker (as Celery does after a
+    fork): once made, they would keep sending there whatever the configuration says.
+    One process meets several brokers only in tests and benchmarks."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def enqueue(settings: Settings, run_id: str) -> None:

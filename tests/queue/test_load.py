@@ -83,3 +83,15 @@ def test_every_queued_run_is_claimed_exactly_once(broker_url, runs, lsdih_home, 
     assert states == {"COMPLETE": runs}, states
     assert len(CLAIMS) == runs and set(CLAIMS.values()) == {1}
     print(f"{runs} runs ({runs + runs // 10} messages) claimed in {seconds:.1f} s")
+
+
+def test_a_new_broker_url_is_really_used(tmp_path):
+    """After the app was used with one broker, configuring another sends there."""
+    from jobs.settings import Settings
+
+    first, second = Settings(home=tmp_path / "one"), Settings(home=tmp_path / "two")
+    for settings in (first, second):
+        configure(settings)
+        with app.producer_or_acquire() as producer:
+            app.send_task("lsdih.test.claim_and_finish", args=["x"], queue=QUEUE_NAME, producer=producer)
+            assert str(settings.home / "queue.db") in producer.connection.as_uri()
