@@ -91,7 +91,9 @@ def _measure(broker: str, args: argparse.Namespace, scratch: Path) -> dict:
                 run_id = client.post("/v1/runs", json=body).json()["id"]
                 seen = _state_times(client, run_id)
                 if seen.get("COMPLETE") is None:
-                    raise RuntimeError(f"run {run_id} did not complete: {seen}")
+                    log = home / "runs" / run_id / "lsdih" / "driver.log"
+                    tail = log.read_text()[-3000:] if log.exists() else "(no driver log)"
+                    raise RuntimeError(f"run {run_id} did not complete: {seen}\n{tail}")
                 claimed.append(seen["INITIALIZING"] - seen["QUEUED"])
                 running.append(seen["RUNNING"] - seen["QUEUED"])
             claimed, running = claimed[1:], running[1:]

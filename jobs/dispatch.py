@@ -19,18 +19,21 @@ import threading
 from jobs.settings import Settings
 from jobs.store import Store
 
-log = logging.getLogger("lsdih.dispatch")
 from jobs.workspace import runs_root
 
+log = logging.getLogger("lsdih.dispatch")
 
-def dispatch(settings: Settings, run_id: str) -> None:
+
+def dispatch(settings: Settings, run_id: str, enqueued_marked: bool = False) -> None:
+    """Hand the run over; ``enqueued_marked``: the caller recorded ``enqueued_at`` already."""
     if settings.dispatcher == "none":
         return
     if settings.dispatcher == "queue":
         from jobs.leases import mark_enqueued
         from jobs.queue import enqueue  # Celery is imported only where the queue is used
 
-        mark_enqueued(Store(settings.store_url), run_id)  # first: a lost send is resent
+        if not enqueued_marked:
+            mark_enqueued(Store(settings.store_url), run_id)  # first: a lost send is resent
         try:
             enqueue(settings, run_id)
         except Exception as error:  # noqa: BLE001 - the broker is down: the run is safe anyway

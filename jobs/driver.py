@@ -1,7 +1,7 @@
 """The process that executes one attempt of a run through Snakemake's Python API.
 
-Started by :mod:`jobs.runner` as ``python -m jobs.driver RUN_ID`` in a process session
-of its own: Snakemake's global logger, working directory and signal handling then touch
+Started by :mod:`jobs.runner` as ``python -m jobs.driver RUN_ID`` (or handed the run as
+a warm spare, ``--warm``: see :mod:`jobs.driver_launch`) in a process session of its own: Snakemake's global logger, working directory and signal handling then touch
 nothing of the caller's, and cancelling means signalling this one process group.
 
 It moves the run INITIALIZING -> RUNNING -> COMPLETE / EXECUTOR_ERROR / CANCELED and
@@ -11,6 +11,7 @@ and SIGTERM all cancel it: Snakemake then asks the executor to kill the running 
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from jobs import leases
 from jobs.catalogue import Catalogue
+from jobs.driver_launch import parse_handoff
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Run, Store
@@ -162,15 +164,35 @@ def finish(store: Store, run_id: str, state: RunState, error: str | None) -> Non
         store.transition(run_id, state, error=error)
 
 
+def wait_warm(settings: Settings) -> int:
+    """As a spare (see jobs.driver_launch): import and connect now, then wait for a run."""
+    importlib.import_module("snakemake.api")  # the point of a spare: this is done already
+    Store(settings.store_url)  # opens the engine and checks the schema
+    line = sys.stdin.readline()
+    if not line:  # the worker closed us: no run will come
+        return 0
+    run_id, workdir, log_path = parse_handoff(line)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), sys.stdout.fileno())
+        os.dup2(log.fileno(), sys.stderr.fileno())
+    with open(os.devnull, "rb") as nothing:
+        os.dup2(nothing.fileno(), sys.stdin.fileno())
+    os.chdir(workdir)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return drive(run_id, settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m jobs.driver RUN_ID", file=sys.stderr)
+        print("usage: python -m jobs.driver RUN_ID | --warm", file=sys.stderr)
         return 2
-    # SIGTERM cancels like Ctrl-C does, so Snakemake gets to kill its jobs.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = get_settings()
     apply_runtime_environment(settings)
+    if argv[0] == "--warm":
+        return wait_warm(settings)
+    # SIGTERM cancels like Ctrl-C does, so Snakemake gets to kill its jobs.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     return drive(argv[0], settings)
 
 

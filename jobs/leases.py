@@ -43,9 +43,12 @@ def claim(store: Store, run_id: str, owner: str, lease_seconds: float) -> bool:
             if store.engine.dialect.name == "postgresql":  # claims of one tenant, one at a time
                 session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:tenant))"), {"tenant": run.tenant_id})
             limit = select(Tenant.max_active_runs).where(Tenant.id == run.tenant_id).scalar_subquery()
+            # A run claimed a moment ago is still QUEUED until its driver starts: its live
+            # lease counts, or a burst of claims could all pass the limit.
+            claimed = and_(Run.state == RunState.QUEUED.value, Run.lease_owner.is_not(None), Run.lease_expires_at >= now)
             active = (
                 select(func.count()).select_from(Run)
-                .where(Run.tenant_id == run.tenant_id, Run.state.in_(EXECUTING))
+                .where(Run.tenant_id == run.tenant_id, or_(Run.state.in_(EXECUTING), claimed))
                 .scalar_subquery()
             )
             conditions.append(active < limit)

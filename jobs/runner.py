@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from jobs.catalogue import Workflow
+from jobs.driver_launch import DriverLauncher, cold_start
 from jobs.params import validate_params
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState, TaskState
@@ -77,9 +77,6 @@ def prepare_run(
     cores: int,
     tags: dict[str, Any] | None = None,
     run_id: str | None = None,
-    tenant_id: str | None = None,
-    webhook_url: str | None = None,
-    input_files: dict[str, list[str]] | None = None,
 ) -> Run:
     """Validate a run request and record it as QUEUED; nothing runs yet.
 
@@ -104,29 +101,35 @@ def prepare_run(
         else:
             store.transition(previous.id, RunState.SYSTEM_ERROR, error="its driver process disappeared")
         previous = store.get_run(previous.id)
-    workdir.mkdir(parents=True, exist_ok=True)
-    write_config(workdir, resolved, filled)
     if same_request and previous.run_state == RunState.QUEUED:
+        write_config(workdir, resolved, filled)
         store.update_run(previous.id, executor=executor, cores=cores)
         return store.get_run(previous.id)
     if same_request and previous.run_state != RunState.COMPLETE:
+        write_config(workdir, resolved, filled)
         return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
-    return store.add_run(
-        Run(
-            id=run_id or new_run_id(),
-            tenant_id=tenant_id,
-            webhook_url=webhook_url,
-            input_files=input_files,
-            workflow=workflow.name,
-            workflow_version=workflow.version,
-            params=filled,
-            inputs=resolved,
-            tags=tags or {},
-            workdir=str(workdir),
-            executor=executor,
-            cores=cores,
-        )
-    )
+    return record_new_run(store, workflow, inputs, filled, workdir, executor, cores, id=run_id, tags=tags)
+
+
+def record_new_run(
+    store: Store,
+    workflow: Workflow,
+    inputs: Mapping[str, Sequence[Path]],
+    params: dict[str, Any],
+    workdir: Path,
+    executor: str,
+    cores: int,
+    **fields: Any,
+) -> Run:
+    """Write the run's configuration into ``workdir`` and record it as QUEUED, in one
+    transaction; ``params`` are already validated and ``fields`` are further Run columns."""
+    resolved = resolve_inputs(workflow, inputs)
+    write_config(workdir, resolved, params)
+    columns = {"id": new_run_id(), "tags": {}, **{name: value for name, value in fields.items() if value is not None}}
+    return store.add_run(Run(
+        workflow=workflow.name, workflow_version=workflow.version, params=params, inputs=resolved,
+        workdir=str(workdir), executor=executor, cores=cores, **columns,
+    ))
 
 
 def resume_run(store: Store, run_id: str) -> Run:
@@ -185,41 +188,39 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def execute_run(
-    store: Store,
-    run_id: str,
-    settings: Settings,
-    on_progress: Callable[[Progress], None] | None = None,
-    poll_seconds: float = 0.25,
-) -> Run:
-    """Run a QUEUED run to its end in a driver subprocess; return the final run.
-
-    Ctrl-C while waiting cancels the run (and still waits for it to stop).
-    """
-    run = store.get_run(run_id)
-    run = store.transition(run_id, RunState.INITIALIZING, attempt=run.attempt + 1, started_at=utcnow(), jobs_done=0)
-    workdir = Path(run.workdir)
-    log_path = driver_log_path(workdir)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    environment = {
+def driver_environment(settings: Settings) -> dict[str, str]:
+    return {
         **os.environ,
         **settings.as_environment(),
         **settings.runtime_environment(),
         "LSDIH_DATABASE_URL": settings.store_url,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def execute_run(
+    store: Store,
+    run_id: str,
+    settings: Settings,
+    on_progress: Callable[[Progress], None] | None = None,
+    poll_seconds: float = 0.25,
+    launcher: DriverLauncher | None = None,
+) -> Run:
+    """Run a QUEUED run to its end in a driver subprocess; return the final run.
+
+    The driver is a fresh process, or a warm spare of ``launcher``. Ctrl-C while waiting
+    cancels the run (and still waits for it to stop).
+    """
+    run = store.get_run(run_id)
+    run = store.transition(run_id, RunState.INITIALIZING, attempt=run.attempt + 1, started_at=utcnow(), jobs_done=0)
+    workdir = Path(run.workdir)
+    log_path = driver_log_path(workdir)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    environment = driver_environment(settings)
     with open(log_path, "ab") as log:
         log.write(f"--- attempt {run.attempt} of run {run.id} ---\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.driver", run.id],
-            cwd=workdir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    start = launcher.start if launcher is not None else cold_start
+    process = start(run.id, workdir, log_path, environment)
     store.update_run(run.id, pid=process.pid)
     cancel_deadline: float | None = None
     with _ctrl_c_requests_cancel() as interrupted:

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         "in the data directory.",
     )
     worker_concurrency: int = Field(2, ge=1, le=256, description="Runs one lsdih worker executes at once.")
+    warm_drivers: int = Field(
+        1, ge=0, le=256,
+        description="Driver processes a worker keeps started ahead of need (imports done), so that a run it "
+        "claims is RUNNING within milliseconds; at most one per concurrent run, 0 to start each one fresh.",
+    )
     lease_seconds: float = Field(60.0, ge=5, description="A run's lease; its driver renews it while it lives.")
     reconcile_seconds: float = Field(15.0, gt=0, description="How often each worker looks for lost runs.")
     requeue_after_seconds: float = Field(

@@ -17,17 +17,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from jobs.catalogue import Catalogue, Workflow, WorkflowNotFound
 from jobs.dispatch import dispatch
-from jobs.files import FileNotFound, blob_path, get_file
-from jobs.models import Run, StoredFile, new_run_id
+from jobs.files import blob_path
+from jobs.models import Run, StoredFile, Tenant, looks_like_id, new_run_id, utcnow
 from jobs.params import FieldError, InvalidInputs, InvalidParameters, InvalidRunRequest, validate_params
-from jobs.runner import prepare_run, resume_run
+from jobs.runner import record_new_run, resume_run
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState
 from jobs.store import Store
-from jobs.tenants import Principal, tenant_by_id
+from jobs.tenants import Principal
 from jobs.workspace import runs_root
 
 MAX_TAGS = 50
@@ -58,12 +59,11 @@ class RunRequest:
     version: str | None = None
 
 
-def active_runs(store: Store, tenant_id: str) -> int:
+def _active_runs(session: Session, tenant_id: str) -> int:
     active = [state.value for state in RunState if not state.is_terminal]
-    with store.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(Run).where(Run.tenant_id == tenant_id, Run.state.in_(active))
-        ) or 0
+    return session.scalar(
+        select(func.count()).select_from(Run).where(Run.tenant_id == tenant_id, Run.state.in_(active))
+    ) or 0
 
 
 def _workflow(catalogue: Catalogue, request: RunRequest) -> Workflow:
@@ -97,10 +97,13 @@ def _check_webhook(url: str | None) -> list[FieldError]:
     return []
 
 
-def _input_files(store: Store, tenant_id: str, workflow: Workflow, given: dict[str, list[str]]) -> dict[str, list[StoredFile]]:
+def _input_files(session: Session, tenant_id: str, workflow: Workflow, given: dict[str, list[str]]) -> dict[str, list[StoredFile]]:
     """The uploaded files each input names, checked against the manifest's formats."""
     errors: list[FieldError] = []
     found: dict[str, list[StoredFile]] = {}
+    wanted = {file_id for file_ids in given.values() for file_id in file_ids if looks_like_id(file_id)}
+    owned = {stored.id: stored for stored in session.scalars(
+        select(StoredFile).where(StoredFile.id.in_(wanted), StoredFile.tenant_id == tenant_id))} if wanted else {}
     for name, file_ids in given.items():
         spec = workflow.input(name)
         if spec is None:
@@ -110,9 +113,8 @@ def _input_files(store: Store, tenant_id: str, workflow: Workflow, given: dict[s
         found[name] = []
         for index, file_id in enumerate(file_ids):
             path = f"inputs.{name}[{index}]"
-            try:
-                stored = get_file(store, tenant_id, file_id)
-            except FileNotFound:
+            stored = owned.get(file_id)
+            if stored is None:
                 errors.append(FieldError(path, "the id of an uploaded file", file_id, f"no file with id {file_id}"))
                 continue
             if stored.format != spec.format:
@@ -126,7 +128,9 @@ def _input_files(store: Store, tenant_id: str, workflow: Workflow, given: dict[s
 
 def link_name(stored: StoredFile, taken: set[str]) -> str:
     """A file name for an input inside the run folder: derived from the uploaded name but
-    restricted to safe characters, with the suffix its format needs, unique in the run."""
+    restricted to safe characters, with the suffix its format needs. The name without that
+    suffix is unique in the run too (``taken`` holds those stems, lower-cased), since
+    workflows name samples after it and one input may mix formats (run1.mgf, run1.mzML)."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stored.name).lstrip("._-") or "input"
     lowered = stem.lower()
     for suffix in sorted(_KNOWN_SUFFIXES.get(stored.format, ()), key=len, reverse=True):
@@ -136,12 +140,12 @@ def link_name(stored: StoredFile, taken: set[str]) -> str:
                 lowered = stem.lower()
     stem = stem.rstrip("._-")[:100] or "input"
     suffix = _SUFFIXES.get(stored.format, "") + (".gz" if stored.compressed else "")
-    name, number = stem + suffix, 1
-    while name.lower() in taken:
+    unique, number = stem, 1
+    while unique.lower() in taken:
         number += 1
-        name = f"{stem}_{number}{suffix}"
-    taken.add(name.lower())
-    return name
+        unique = f"{stem}_{number}"
+    taken.add(unique.lower())
+    return unique + suffix
 
 
 def _link_inputs(home: Path, workdir: Path, files: dict[str, list[StoredFile]]) -> dict[str, list[Path]]:
@@ -171,30 +175,33 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
         params = validate_params(workflow.params_schema, request.params)
     except InvalidParameters as error:  # name the field as the request body does
         raise InvalidParameters([replace(item, path=f"params.{item.path}") for item in error.errors]) from None
-    files = _input_files(store, principal.tenant_id, workflow, request.inputs)
-    tenant = tenant_by_id(store, principal.tenant_id)
+    with store.session() as session:  # one short read: the files, the tenant and its runs
+        files = _input_files(session, principal.tenant_id, workflow, request.inputs)
+        tenant = session.get(Tenant, principal.tenant_id)
+        waiting = _active_runs(session, tenant.id)
     # Through the queue, runs wait their turn (max_active_runs is enforced when a worker
     # claims one); a run dispatched as a process of its own starts at once.
     limit = tenant.max_active_runs if settings.dispatcher == "process" else settings.max_queued_runs
-    waiting = active_runs(store, tenant.id)
     if waiting >= limit:
         raise QuotaExceeded(
             f"tenant {tenant.name!r} has {waiting} runs queued or running, its limit is {limit}; "
             "wait for one to finish or cancel one"
         )
     run_id = new_run_id()
-    workdir = runs_root(settings.home) / run_id
+    workdir = runs_root(settings.home).resolve() / run_id
+    queued = settings.dispatcher == "queue"
     try:
         linked = _link_inputs(settings.home, workdir, files)
-        run = prepare_run(
+        run = record_new_run(
             store, workflow, linked, params, workdir, settings.executor, settings.cores,
-            tags=request.tags, run_id=run_id, tenant_id=tenant.id, webhook_url=request.webhook_url,
+            id=run_id, tags=request.tags, tenant_id=tenant.id, webhook_url=request.webhook_url,
             input_files={name: [stored.id for stored in group] for name, group in files.items()},
+            enqueued_at=utcnow() if queued else None,
         )
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    dispatch(settings, run.id)
+    dispatch(settings, run.id, enqueued_marked=queued)
     return run
 
 

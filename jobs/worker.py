@@ -19,13 +19,15 @@ from jobs.models import Worker, utcnow
 from jobs.queue import EXECUTE_RUN, app, configure
 from jobs.reconciler import reconcile
 from jobs.webhooks import deliver_due
-from jobs.runner import execute_run
+from jobs.driver_launch import DriverLauncher
+from jobs.runner import driver_environment, execute_run
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState
 from jobs.store import RunNotFound, Store
 
 log = logging.getLogger("lsdih.worker")
 CLAIM_RETRY_SECONDS = 5
+_launcher: DriverLauncher | None = None  # this worker process's spare drivers (run_worker)
 
 
 def heartbeat(store: Store, name: str) -> None:
@@ -63,7 +65,7 @@ def execute_queued(store: Store, settings: Settings, run_id: str, owner: str) ->
             return Outcome.TENANT_BUSY
         return Outcome.NOT_CLAIMABLE
     try:
-        execute_run(store, run_id, settings)
+        execute_run(store, run_id, settings, launcher=_launcher)
     finally:
         leases.release(store, run_id, owner)
     return Outcome.EXECUTED
@@ -100,17 +102,22 @@ def _housekeeping(settings: Settings, name: str, stop: threading.Event) -> None:
 
 def run_worker(settings: Settings, concurrency: int | None = None, loglevel: str = "INFO") -> None:
     """Serve the queue until stopped (Ctrl-C / SIGTERM finish the runs in hand first)."""
+    global _launcher
     apply_runtime_environment(settings)
     configure(settings)
+    concurrency = concurrency or settings.worker_concurrency
+    _launcher = DriverLauncher(spares=min(concurrency, settings.warm_drivers))
+    _launcher.warm_up(driver_environment(settings))
     stop = threading.Event()
     name = f"lsdih-{leases.worker_identity()}"
     threading.Thread(target=_housekeeping, args=(settings, name, stop), name="housekeeping", daemon=True).start()
     try:
         app.worker_main([
-            "worker", f"--concurrency={concurrency or settings.worker_concurrency}", "--pool=threads",
+            "worker", f"--concurrency={concurrency}", "--pool=threads",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle", "--without-heartbeat",
             f"--hostname={name}",
         ])
     finally:
         stop.set()
+        _launcher.close()
         forget_worker(Store(settings.store_url), name)

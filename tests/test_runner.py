@@ -120,12 +120,12 @@ def test_cancel_stops_every_job_and_resume_finishes(executor, toy, texts, tmp_pa
     while not store.running_rules(run.id, 1) or not processes_with_marker(marker, exact=False):
         assert time.monotonic() < deadline, "the jobs never started"
         time.sleep(0.1)
-    asked = time.monotonic()
     assert cancel_run(store, run.id).run_state == RunState.CANCELING
     supervisor.join(timeout=30)
     assert not supervisor.is_alive()
-    assert time.monotonic() - asked < 6  # the jobs were killed, not waited for
     assert outcome["run"].run_state == RunState.CANCELED
+    # The jobs were killed, not waited for: none of them got to write its output.
+    assert not list((tmp_path / "out" / "results" / "counts").glob("*.txt"))
     time.sleep(0.5)
     assert processes_with_marker(marker, exact=False) == []
     assert not (tmp_path / "out" / "results" / "total.txt").exists()

@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse
 
 from gateway.api import errors
 from gateway.api.hygiene import RequestHygiene
-from gateway.api.routes import admin, events, files, results, runs, usage, wes, workflows
+from gateway.api.routes import admin, events, files, references, results, runs, usage, wes, workflows
 from jobs.catalogue import Catalogue
 from jobs.files import sweep_incoming
 from jobs.metrics import prometheus_text
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(RequestHygiene)
     for router in (files.router, workflows.router, runs.router, events.router, results.router, admin.router,
-                   usage.router, wes.router):
+                   usage.router, wes.router, references.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["service"], summary="Liveness")

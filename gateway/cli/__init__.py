@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import config_command, demo, fastq, remote, runs, serve, service, simulate, tenants, trim, usage, workflows
+from gateway.cli import (
+    config_command, demo, fastq, references, remote, runs, serve, service, simulate, tenants, trim, usage, workflows,
+)
 
 app = typer.Typer(
     name="lsdih",
@@ -21,6 +23,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(fastq.app, name="fastq")
 app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.key_app, name="key")
+app.add_typer(references.app, name="reference")
 app.command("serve")(serve.serve)
 app.command("worker")(service.worker)
 app.command("up")(service.up)

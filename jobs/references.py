@@ -1,0 +1,67 @@
+"""Registered reference genomes, as the gateway and the command line reach them.
+
+References are shared data: every tenant may list and use them; who may add or remove
+them is decided by the front doors (staff add, admins remove over HTTP). The registry
+itself lives in ``reference.registry``; this module only places it in the data directory
+and turns an uploaded file into a FASTA path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobs.files import FileNotFound, blob_path, get_file
+from jobs.settings import Settings
+from jobs.store import Store
+from reference.errors import InvalidReferenceRequest
+from reference.prepare import DEFAULT_PRESETS
+from reference.registry import ReferenceRegistry, RegisteredReference
+
+
+def registry(settings: Settings) -> ReferenceRegistry:
+    """The registry under the data directory (``<home>/references``)."""
+    return ReferenceRegistry(settings.home)
+
+
+def add_reference(settings: Settings, name: str, fasta: Path, version: int | str | None = None, description: str = "",
+                  added_by: str = "", presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS,
+                  source_name: str | None = None) -> RegisteredReference:
+    return registry(settings).add(name, fasta, version, description, added_by, presets, source_name)
+
+
+def add_reference_from_upload(store: Store, settings: Settings, tenant_id: str, file_id: str, name: str,
+                              version: int | str | None = None, description: str = "", added_by: str = "",
+                              presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS) -> RegisteredReference:
+    """Register a FASTA the caller's tenant uploaded (``/v1/files``) as a reference.
+
+    Raises ``FileNotFound`` when the file is not the tenant's and
+    ``InvalidReferenceRequest`` when it is not a FASTA file.
+    """
+    stored = get_file(store, tenant_id, file_id)
+    if stored.format != "fasta":
+        raise InvalidReferenceRequest(f"file {file_id} ({stored.name}) is {stored.format.upper()}, not FASTA")
+    path = blob_path(settings.home, stored)
+    if not path.is_file():
+        raise FileNotFound(f"no file with id {file_id}")
+    return add_reference(settings, name, path, version, description, added_by, presets, source_name=stored.name)
+
+
+def list_references(settings: Settings) -> list[RegisteredReference]:
+    return registry(settings).list_all()
+
+
+def reference_versions(settings: Settings, name: str) -> list[RegisteredReference]:
+    return registry(settings).versions(name)
+
+
+def get_reference(settings: Settings, name: str, version: int | str) -> RegisteredReference:
+    return registry(settings).get(name, version)
+
+
+def resolve_reference(settings: Settings, spec: str, full_check: bool = False) -> RegisteredReference:
+    """``NAME[@VERSION]`` -> the checked reference a run should use."""
+    return registry(settings).resolve(spec, full_check)
+
+
+def remove_reference(settings: Settings, name: str, version: int | str) -> None:
+    registry(settings).remove(name, version)
