@@ -26,7 +26,7 @@ demo: setup
 
 # Debian's tools that tests use as oracles and benchmarks as peers; the product never
 # calls them. Installed only where missing, so a machine without root still runs the rest.
-PEER_TOOLS := fastp cutadapt seqtk seqkit redis-server
+PEER_TOOLS := fastp cutadapt seqtk seqkit redis-server minimap2 samtools bcftools
 test-tools:
 	@missing="$(strip $(foreach t,$(PEER_TOOLS),$(if $(shell command -v $(t)),,$(t))))"; \
 	if [ -n "$$missing" ]; then \

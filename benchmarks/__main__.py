@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import executor_overhead, fastq_profile, gateway_load, queue_latency, trim
+from benchmarks import align_variants, executor_overhead, fastq_profile, gateway_load, peptide_search, queue_latency, trim
 
 BENCHMARKS = {"executor": executor_overhead, "fastq-profile": fastq_profile, "gateway": gateway_load,
-              "queue": queue_latency, "trim": trim}
+              "queue": queue_latency, "trim": trim, "peptide-search": peptide_search,
+              "align-variants": align_variants}
 
 
 def main(argv: list[str] | None = None) -> int:

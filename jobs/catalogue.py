@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
 
 from workflows import WORKFLOWS_DIR
 
@@ -35,13 +35,40 @@ class WorkflowNotFound(LookupError):
 
 
 class InputSpec(BaseModel):
+    """One input of a workflow. ``format`` is one format (``format: fastq``) or the list of
+    formats the input accepts (``format: [mgf, mzml]``); each file may be any of them."""
+
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    format: FileFormat
+    format: FileFormat | list[FileFormat]
     multiple: bool = False
     paired: bool = False
     optional: bool = False
     description: str
+
+    @field_validator("format")
+    @classmethod
+    def _some_formats(cls, value: FileFormat | list[FileFormat]) -> FileFormat | list[FileFormat]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("an input needs at least one format")
+            if len(set(value)) != len(value):
+                raise ValueError("a format is listed twice")
+        return value
+
+    @computed_field
+    @property
+    def formats(self) -> list[str]:
+        """The accepted formats, in the manifest's order (a list even for one)."""
+        return list(self.format) if isinstance(self.format, list) else [self.format]
+
+    @property
+    def format_label(self) -> str:
+        """The accepted formats for messages and listings: "fastq", "mgf or mzml"."""
+        return " or ".join(self.formats)
+
+    def accepts(self, file_format: str | None) -> bool:
+        return file_format in self.formats
 
 
 class OutputSpec(BaseModel):

@@ -24,6 +24,7 @@ from pathlib import Path
 from jobs import leases
 from jobs.catalogue import Catalogue
 from jobs.driver_launch import parse_handoff
+from jobs.references import check_run_references
 from jobs.settings import Settings, apply_runtime_environment, get_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Run, Store
@@ -141,6 +142,7 @@ def drive(run_id: str, settings: Settings) -> int:
     # Job ids restart at each attempt: an earlier attempt's usage files must not count.
     shutil.rmtree(USAGE_DIRECTORY, ignore_errors=True)
     try:
+        check_run_references(settings, run.provenance)  # unchanged since the run was accepted
         store.transition(run.id, RunState.RUNNING)
         execute_snakemake(run, workflow.snakefile, recorder, settings, resume=run.attempt > 1)
     except BaseException as error:  # noqa: BLE001 - every ending must be recorded

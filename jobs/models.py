@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from jobs.states import RunState, TaskState
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 def utcnow() -> datetime:
@@ -121,6 +121,8 @@ class Run(Base):
     # Input name -> the uploaded file ids a gateway run was given (None for local runs).
     input_files: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Registered data the run used, by parameter: reference name, version and digests.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     workdir: Mapped[str] = mapped_column(Text)
     executor: Mapped[str] = mapped_column(String(20), default="dask")

@@ -9,11 +9,13 @@ and turns an uploaded file into a FASTA path.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jobs.files import FileNotFound, blob_path, get_file
+from jobs.params import FieldError, InvalidParameters
 from jobs.settings import Settings
 from jobs.store import Store
-from reference.errors import InvalidReferenceRequest
+from reference.errors import InvalidReferenceRequest, ReferenceDataError, ReferenceIntegrityError, ReferenceNotFound
 from reference.prepare import DEFAULT_PRESETS
 from reference.registry import ReferenceRegistry, RegisteredReference
 
@@ -65,3 +67,54 @@ def resolve_reference(settings: Settings, spec: str, full_check: bool = False) -
 
 def remove_reference(settings: Settings, name: str, version: int | str) -> None:
     registry(settings).remove(name, version)
+
+
+# A workflow parameter that names a registered reference carries this JSON Schema format.
+REFERENCE_FORMAT = "lsdih-reference"
+
+
+def reference_params(schema: dict[str, Any]) -> list[str]:
+    """The parameters of a workflow's schema that name registered references."""
+    return [name for name, spec in schema.get("properties", {}).items()
+            if isinstance(spec, dict) and spec.get("format") == REFERENCE_FORMAT]
+
+
+def resolve_run_references(settings: Settings, schema: dict[str, Any], params: dict[str, Any]) -> dict[str, RegisteredReference]:
+    """Parameter name -> the checked reference each reference parameter names; raises
+    InvalidParameters naming the parameter when one is unknown or damaged."""
+    found: dict[str, RegisteredReference] = {}
+    errors: list[FieldError] = []
+    for name in reference_params(schema):
+        spec = params.get(name)
+        if not spec:
+            continue
+        expected = "a registered reference NAME[@VERSION] (lsdih reference list)"
+        try:
+            found[name] = resolve_reference(settings, spec)
+        except (ReferenceNotFound, InvalidReferenceRequest) as error:
+            errors.append(FieldError(name, expected, spec, str(error)))
+        except ReferenceDataError:
+            errors.append(FieldError(name, expected, spec, f"reference {spec} failed its integrity check; "
+                                     "the centre's staff must register it again"))
+    if errors:
+        raise InvalidParameters(errors)
+    return found
+
+
+def run_provenance(references: dict[str, RegisteredReference]) -> dict[str, Any]:
+    """What a run records about the references it used (``Run.provenance``)."""
+    return {"references": {name: {
+        "reference": registered.spec,
+        "collection_digest": registered.prepared.collection_digest,
+        "sequences": [{key: sequence[key] for key in ("name", "length", "md5", "refget")}
+                      for sequence in registered.prepared.sequences],
+    } for name, registered in references.items()}} if references else {}
+
+
+def check_run_references(settings: Settings, provenance: dict[str, Any] | None) -> None:
+    """Before a run executes: its references are still there and unchanged (cheap check;
+    a touched file means a full one). Raises ReferenceDataError naming the reference."""
+    for used in ((provenance or {}).get("references") or {}).values():
+        registered = resolve_reference(settings, used["reference"])
+        if registered.prepared.collection_digest != used["collection_digest"]:
+            raise ReferenceIntegrityError(used["reference"], ["its collection digest changed since the run was accepted"])

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from jobs.catalogue import Workflow
 from jobs.driver_launch import DriverLauncher, cold_start
 from jobs.params import validate_params
+from jobs.references import RegisteredReference, run_provenance
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState, TaskState
 from jobs.store import Run, Store, new_run_id, utcnow
@@ -77,12 +78,14 @@ def prepare_run(
     cores: int,
     tags: dict[str, Any] | None = None,
     run_id: str | None = None,
+    references: dict[str, RegisteredReference] | None = None,
 ) -> Run:
     """Validate a run request and record it as QUEUED; nothing runs yet.
 
     If the folder holds an unfinished run of the same workflow with the same inputs and
     parameters, that run is queued again instead (a resume): Snakemake then reuses every
-    output it completed.
+    output it completed. ``references``: the registered references that parameters name
+    (``jobs.references.resolve_run_references``).
     """
     filled = validate_params(workflow.params_schema, params)
     resolved = resolve_inputs(workflow, inputs)
@@ -101,14 +104,19 @@ def prepare_run(
         else:
             store.transition(previous.id, RunState.SYSTEM_ERROR, error="its driver process disappeared")
         previous = store.get_run(previous.id)
+    folders = reference_folders(references)
     if same_request and previous.run_state == RunState.QUEUED:
-        write_config(workdir, resolved, filled)
+        write_config(workdir, resolved, filled, folders)
         store.update_run(previous.id, executor=executor, cores=cores)
         return store.get_run(previous.id)
     if same_request and previous.run_state != RunState.COMPLETE:
-        write_config(workdir, resolved, filled)
+        write_config(workdir, resolved, filled, folders)
         return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
-    return record_new_run(store, workflow, inputs, filled, workdir, executor, cores, id=run_id, tags=tags)
+    return record_new_run(store, workflow, inputs, filled, workdir, executor, cores, references, id=run_id, tags=tags)
+
+
+def reference_folders(references: dict[str, RegisteredReference] | None) -> dict[str, str]:
+    return {name: str(registered.folder) for name, registered in (references or {}).items()}
 
 
 def record_new_run(
@@ -119,12 +127,14 @@ def record_new_run(
     workdir: Path,
     executor: str,
     cores: int,
+    references: dict[str, RegisteredReference] | None = None,
     **fields: Any,
 ) -> Run:
     """Write the run's configuration into ``workdir`` and record it as QUEUED, in one
     transaction; ``params`` are already validated and ``fields`` are further Run columns."""
     resolved = resolve_inputs(workflow, inputs)
-    write_config(workdir, resolved, params)
+    write_config(workdir, resolved, params, reference_folders(references))
+    fields["provenance"] = run_provenance(references or {}) or None
     columns = {"id": new_run_id(), "tags": {}, **{name: value for name, value in fields.items() if value is not None}}
     return store.add_run(Run(
         workflow=workflow.name, workflow_version=workflow.version, params=params, inputs=resolved,

@@ -24,6 +24,7 @@ from jobs.dispatch import dispatch
 from jobs.files import blob_path
 from jobs.models import Run, StoredFile, Tenant, looks_like_id, new_run_id, utcnow
 from jobs.params import FieldError, InvalidInputs, InvalidParameters, InvalidRunRequest, validate_params
+from jobs.references import resolve_run_references
 from jobs.runner import record_new_run, resume_run
 from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState
@@ -117,8 +118,8 @@ def _input_files(session: Session, tenant_id: str, workflow: Workflow, given: di
             if stored is None:
                 errors.append(FieldError(path, "the id of an uploaded file", file_id, f"no file with id {file_id}"))
                 continue
-            if stored.format != spec.format:
-                errors.append(FieldError(path, f"a {spec.format} file", stored.format, f"file {file_id} is {stored.format}"))
+            if not spec.accepts(stored.format):
+                errors.append(FieldError(path, f"a {spec.format_label} file", stored.format, f"file {file_id} is {stored.format}"))
                 continue
             found[name].append(stored)
     if errors:
@@ -173,6 +174,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
         raise InvalidRunRequest(errors)
     try:
         params = validate_params(workflow.params_schema, request.params)
+        references = resolve_run_references(settings, workflow.params_schema, params)
     except InvalidParameters as error:  # name the field as the request body does
         raise InvalidParameters([replace(item, path=f"params.{item.path}") for item in error.errors]) from None
     with store.session() as session:  # one short read: the files, the tenant and its runs
@@ -193,7 +195,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     try:
         linked = _link_inputs(settings.home, workdir, files)
         run = record_new_run(
-            store, workflow, linked, params, workdir, settings.executor, settings.cores,
+            store, workflow, linked, params, workdir, settings.executor, settings.cores, references,
             id=run_id, tags=request.tags, tenant_id=tenant.id, webhook_url=request.webhook_url,
             input_files={name: [stored.id for stored in group] for name, group in files.items()},
             enqueued_at=utcnow() if queued else None,

@@ -39,20 +39,26 @@ def driver_log_path(workdir: Path) -> Path:
 
 
 def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
+    label = spec.format_label
     if not path.is_file():
-        return FieldError(field, f"an existing {spec.format} file", str(path), "file not found")
+        return FieldError(field, f"an existing {label} file", str(path), "file not found")
     if not os.access(path, os.R_OK):
-        return FieldError(field, f"a readable {spec.format} file", str(path), "file is not readable")
-    if spec.format not in FORMATS:
+        return FieldError(field, f"a readable {label} file", str(path), "file is not readable")
+    if not any(name in FORMATS for name in spec.formats):
         return None
     # A cheap guard that catches a swapped argument long before a rule fails on it.
     try:
         head = read_head(path)
     except (OSError, EOFError) as error:
-        return FieldError(field, f"a {spec.format} file", str(path), f"cannot be read: {error}")
-    if head.strip() and detect_format(head) != spec.format:
+        return FieldError(field, f"a {label} file", str(path), f"cannot be read: {error}")
+    detected = detect_format(head)
+    # A format told apart by its content must be one accepted; other content is refused
+    # only when every accepted format is one that content detection knows.
+    if detected is not None and spec.accepts(detected):
+        return None
+    if head.strip() and all(name in FORMATS for name in spec.formats):
         start = head.lstrip()[:20]
-        return FieldError(field, f"a {spec.format} file", str(path), f"does not look like {spec.format}: starts with {start!r}")
+        return FieldError(field, f"a {label} file", str(path), f"does not look like {label}: starts with {start!r}")
     return None
 
 
@@ -71,10 +77,10 @@ def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]]) -> d
         field = f"inputs.{spec.name}"
         if not paths:
             if not spec.optional:
-                errors.append(FieldError(field, f"{'one or more' if spec.multiple else 'one'} {spec.format} file(s)", None, "is required"))
+                errors.append(FieldError(field, f"{'one or more' if spec.multiple else 'one'} {spec.format_label} file(s)", None, "is required"))
             continue
         if not spec.multiple and len(paths) > (2 if spec.paired else 1):
-            errors.append(FieldError(field, f"one {spec.format} file", [str(p) for p in paths], "takes a single file"))
+            errors.append(FieldError(field, f"one {spec.format_label} file", [str(p) for p in paths], "takes a single file"))
             continue
         if spec.paired and len(paths) % 2:
             errors.append(FieldError(field, "pairs of files (R1 R2 ...)", [str(p) for p in paths], "needs an even number of files"))
@@ -86,12 +92,16 @@ def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]]) -> d
     return resolved
 
 
-def write_config(workdir: Path, inputs: dict[str, Any], params: dict[str, Any]) -> Path:
+def write_config(workdir: Path, inputs: dict[str, Any], params: dict[str, Any],
+                 references: dict[str, str] | None = None) -> Path:
+    """The run's Snakemake config: ``inputs``, ``params`` and, for parameters that name a
+    registered reference, ``references``: parameter -> the prepared reference folder."""
     path = config_path(workdir)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
+    config = {"inputs": inputs, "params": params, **({"references": references} if references else {})}
     # JSON is YAML too, and writing it is far quicker than a YAML dump (gateway hot path).
-    temporary.write_text(json.dumps({"inputs": inputs, "params": params}, sort_keys=True, indent=2) + "\n")
+    temporary.write_text(json.dumps(config, sort_keys=True, indent=2) + "\n")
     temporary.replace(path)
     return path
 

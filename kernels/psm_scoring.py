@@ -22,6 +22,10 @@ whose corrected mass lies closest to it (the lowest among equals). Spectra witho
 known charge are tried at each charge given; every (entry, charge) pair is a candidate
 PSM. The best `top_k` by score (ties: smaller |isotope error|, then lower entry, then
 lower charge) among those with at least `min_matched_peaks` are returned.
+
+`search_spectrum` builds each candidate's ions in Python and is the plain per-spectrum
+definition; `kernels.batch_search.search_spectra` gives the same PSMs for a batch of
+spectra in one compiled call (and in threads), and is what searches use.
 """
 
 from __future__ import annotations

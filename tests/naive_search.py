@@ -153,3 +153,18 @@ def naive_search(peak_mz, peak_intensity, precursor_mz, charges, masses, entry_i
             rows.append((entry, charge, isotope, matched_b, matched_y, total, score))
     rows.sort(key=lambda row: (-row[6], abs(row[2]), row[0], row[1]))
     return rows[: settings.top_k]
+
+
+def naive_picked(pairs, scores, is_decoy):
+    """Index of the kept member of each pair, in order of the pair's first appearance: the
+    best score, a decoy over a target of equal score, else the first."""
+    members: dict = {}
+    for index, pair in enumerate(pairs):
+        members.setdefault(pair, []).append(index)
+    kept = []
+    for indices in members.values():
+        top = max(scores[i] for i in indices)
+        tied = [i for i in indices if scores[i] == top]
+        decoys = [i for i in tied if is_decoy[i]]
+        kept.append(decoys[0] if decoys else tied[0])
+    return kept

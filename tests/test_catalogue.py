@@ -5,7 +5,9 @@ import shutil
 import pytest
 import yaml
 
-from jobs.catalogue import Catalogue, ManifestError, WorkflowNotFound, read_manifest
+from jobs.catalogue import Catalogue, ManifestError, Workflow, WorkflowNotFound, read_manifest
+from jobs.params import InvalidInputs
+from jobs.workspace import resolve_inputs
 from jobs.lint import lint_workflow, parse_lint_text
 from tests.conftest import TEST_WORKFLOWS
 
@@ -114,3 +116,29 @@ def test_parsed_workflows_are_reused_until_their_files_change(toy_copy):
     stat = schema.stat()
     os.utime(schema, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert load_workflow(toy_copy) is not first
+
+
+def test_an_input_may_accept_several_formats(toy_copy, tmp_path):
+    manifest = yaml.safe_load((toy_copy / "manifest.yaml").read_text())
+    [texts] = manifest["inputs"]
+    _edit_manifest(toy_copy, inputs=[{**texts, "format": ["fasta", "fastq"]}])
+    [spec] = read_manifest(toy_copy).inputs
+    assert spec.formats == ["fasta", "fastq"] and spec.format_label == "fasta or fastq"
+    assert spec.accepts("fastq") and not spec.accepts("mgf")
+    workflow = Workflow(toy_copy, read_manifest(toy_copy))
+    (tmp_path / "a.fa").write_text(">a\nACGT\n")
+    (tmp_path / "b.fq").write_text("@b\nACGT\n+\nIIII\n")
+    (tmp_path / "c.mgf").write_text("BEGIN IONS\nPEPMASS=500\nEND IONS\n")
+    resolved = resolve_inputs(workflow, {"texts": [tmp_path / "a.fa", tmp_path / "b.fq"]})
+    assert resolved == {"texts": [str(tmp_path / "a.fa"), str(tmp_path / "b.fq")]}
+    with pytest.raises(InvalidInputs) as caught:
+        resolve_inputs(workflow, {"texts": [tmp_path / "c.mgf"]})
+    [error] = caught.value.errors
+    assert error.expected == "a fasta or fastq file" and "does not look like fasta or fastq" in error.message
+
+
+@pytest.mark.parametrize("formats, message", [([], "at least one format"), (["mgf", "mgf"], "listed twice"), (["mgf", "doc"], "inputs.0.format")])
+def test_a_bad_format_list_is_named(toy_copy, formats, message):
+    _edit_manifest(toy_copy, inputs=[{"name": "x", "format": formats, "description": "x"}])
+    with pytest.raises(ManifestError, match=message):
+        read_manifest(toy_copy)

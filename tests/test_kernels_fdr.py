@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernels.fdr import best_per_key, competition_q_values, parsimonious_proteins, q_values
-from tests.naive_search import naive_best_per_key, naive_parsimony, naive_q_values
+from kernels.fdr import best_per_key, competition_q_values, parsimonious_proteins, picked_q_values, q_values
+from tests.naive_search import naive_best_per_key, naive_parsimony, naive_picked, naive_q_values
 
 
 def test_hand_computed_q_values():
@@ -99,3 +99,44 @@ def test_parsimony_equals_naive_and_covers(peptide_proteins):
     assert sorted(explained) == sorted(peptide_proteins)  # each peptide exactly once
     for protein, peptides in chosen.items():
         assert all(protein in peptide_proteins[peptide] for peptide in peptides)
+
+
+def test_hand_computed_picked_competition():
+    pairs = ["P1", "P1", "P2", "P2", "P3", "P4", "P4"]
+    scores = [9.0, 3.0, 4.0, 6.0, 8.0, 5.0, 5.0]
+    decoy = [False, True, False, True, False, False, True]
+    kept, q = picked_q_values(pairs, scores, decoy, add_one=False)
+    # P1: the target; P2: its decoy outscores it; P3: a target alone; P4: the decoy on a tie.
+    assert kept.tolist() == [0, 3, 4, 6]
+    # By score: T9 T8 D6 D5 -> D/T: 0, 0, 1/2, 2/2, already non-decreasing; in kept order:
+    assert q.tolist() == [0.0, 0.5, 0.0, 1.0]
+    with pytest.raises(ValueError, match="one length"):
+        picked_q_values(["P1"], [1.0, 2.0], [False, True])
+    with pytest.raises(ValueError, match="NaN"):
+        picked_q_values(["P1"], [np.nan], [False])
+    assert picked_q_values([], [], [])[0].size == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 6).map(float), st.booleans()), max_size=40), st.booleans())
+def test_picked_competition_equals_naive(entries, add_one):
+    pairs = [pair for pair, _, _ in entries]
+    scores = [score for _, score, _ in entries]
+    decoy = [flag for _, _, flag in entries]
+    kept, q = picked_q_values(pairs, scores, decoy, add_one)
+    expected = naive_picked(pairs, scores, decoy)
+    assert kept.tolist() == expected
+    assert q.tolist() == naive_q_values([scores[i] for i in expected], [decoy[i] for i in expected], add_one)
+    assert picked_q_values(np.array(pairs, dtype=np.int64), scores, decoy, add_one)[0].tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.text("ACDEK", min_size=1, max_size=5),
+        st.sets(st.sampled_from([f"P{n}" for n in range(30)]), min_size=1, max_size=6),
+        max_size=60,
+    )
+)
+def test_parsimony_equals_naive_on_larger_databases(peptide_proteins):
+    assert parsimonious_proteins(peptide_proteins) == naive_parsimony(peptide_proteins)

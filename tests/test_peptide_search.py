@@ -4,6 +4,7 @@ spectra, malformed files, and Sage's real mzML spectrum (peer data)."""
 from __future__ import annotations
 
 import csv
+import gzip
 
 import numpy as np
 import pytest
@@ -11,6 +12,9 @@ import pytest
 from kernels.peptide_index import ISOTOPE_SPACING
 from kernels.peptide_mass import CARBAMIDOMETHYL, fragment_mz_ladders, mz_from_neutral_mass, peptide_neutral_mass
 from kernels.psm_scoring import SearchSettings
+from kernels.psm_scoring import search_spectrum
+from kernels.spectrum_preprocessing import preprocess_spectrum
+from workflows.common import peptide_search
 from workflows.common.peptide_search import (
     PSM_COLUMNS,
     SearchParameters,
@@ -18,6 +22,7 @@ from workflows.common.peptide_search import (
     build_database,
     read_proteins,
     read_spectra,
+    search_file,
     search_files,
     write_psm_table,
 )
@@ -72,6 +77,47 @@ def test_search_finds_simulated_peptides(tmp_path):
     with open(tmp_path / "psms.tsv", newline="") as handle:
         table = list(csv.DictReader(handle, delimiter="\t"))
     assert list(table[0]) == list(PSM_COLUMNS) and len(table) == len(rows)
+
+
+def test_batches_and_threads_give_the_per_spectrum_psms(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    write_fasta(tmp_path / "db.fasta", random_proteins(rng, 20, 250))
+    parameters = SearchParameters(search=SearchSettings(precursor_tolerance_ppm=50.0, isotope_errors=(-1, 2)))
+    database = build_database(read_proteins(tmp_path / "db.fasta"), parameters)
+    targets = [p for p, decoy in zip(database.peptides, database.is_decoy.tolist()) if not decoy and len(p) >= 8]
+    simulated_mgf(tmp_path / "run.mgf", [targets[i] for i in rng.choice(len(targets), 23, replace=False)], rng)
+    # The reference: each spectrum alone through kernels.psm_scoring.search_spectrum.
+    expected = []
+    for spectrum in read_spectra(tmp_path / "run.mgf"):
+        mz, intensity = preprocess_spectrum(spectrum.mz, spectrum.intensity, deisotope_peaks=True, top_n=150)
+        found = search_spectrum(mz, intensity, spectrum.precursor_mz, spectrum.charges, database.index,
+                                database.peptides, parameters.search)  # fmt: skip
+        if len(found):
+            expected.append((spectrum.identifier, int(found.entry[0]), float(found.score[0]), int(found.matched_peaks[0])))
+
+    def summary(rows):
+        return [(row["spectrum"], row["peptide"], row["score"], row["matched_peaks"]) for row in rows]
+
+    reference = [(name, database.peptides[database.index.peptide[entry]], score, peaks) for name, entry, score, peaks in expected]
+    assert summary(search_file(database, tmp_path / "run.mgf", parameters)) == reference
+    monkeypatch.setattr(peptide_search, "BATCH_SPECTRA", 5)  # several batches, the last one short
+    assert summary(search_file(database, tmp_path / "run.mgf", parameters, threads=2)) == reference
+    assert summary(search_file(database, tmp_path / "run.mgf", parameters, threads=3)) == reference
+
+
+def test_gzip_spectrum_files_read_like_plain_ones(tmp_path, peer_data):
+    rng = np.random.default_rng(9)
+    simulated_mgf(tmp_path / "run.mgf", ["PEPTIDEK", "SAMPLERCK"], rng)
+    mzml_file = peer_data / "proteomics" / "sage" / "LQSRPAAPPAPGPGQLTLR.mzML"
+    for plain in (tmp_path / "run.mgf", mzml_file):
+        packed = tmp_path / (plain.name + ".gz")
+        packed.write_bytes(gzip.compress(plain.read_bytes()))
+        expected, got = list(read_spectra(plain)), list(read_spectra(packed))
+        assert [s.identifier for s in got] == [s.identifier for s in expected] and len(got) >= 1
+        assert all((a.mz == b.mz).all() and a.precursor_mz == b.precursor_mz for a, b in zip(got, expected))
+    (tmp_path / "cut.mgf.gz").write_bytes(gzip.compress((tmp_path / "run.mgf").read_bytes())[:-30])
+    with pytest.raises(SequenceFileError, match="cut.mgf.gz"):
+        list(read_spectra(tmp_path / "cut.mgf.gz"))
 
 
 def test_unknown_charge_is_tried_and_isotope_error_found(tmp_path):

@@ -5,6 +5,7 @@ spectra fail naming file and record, and Sage's real spectrum comes out on top."
 from __future__ import annotations
 
 import csv
+import gzip
 import importlib.util
 import os
 from pathlib import Path
@@ -21,10 +22,10 @@ from workflows.common.peptide_search import (
     SequenceFileError,
     accepted_peptides,
     assign_q_values,
-    inferred_proteins,
     read_psm_table,
     write_psm_table,
 )
+from workflows.common.protein_groups import accepted_proteins, protein_q_values
 
 WORKFLOW = PROJECT_ROOT / "workflows" / "peptide-search"
 FDR = 0.01
@@ -70,11 +71,14 @@ def isolated_home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def completed_run(tmp_path_factory, isolated_home):
-    """Two MGF files of 70 spectra each, from peptides of 40 random proteins: enough
-    targets for the (decoys + 1) / targets estimate to reach 1%."""
+    """Two MGF files of 100 spectra each, from peptides of 150 random proteins: enough
+    targets for the (decoys + 1) / targets estimate to reach 1%, for PSMs, peptides and
+    (some 110 of them hit) protein groups."""
     data = tmp_path_factory.mktemp("peptide_search_data")
-    simulated = simulation.write_data(data, 40, 250, seed=21, files={"alpha.mgf": 70, "beta.mgf": 70})
-    inputs = {"spectra": [data / name for name in simulated], "proteins": [data / "proteins.fasta"]}
+    simulated = simulation.write_data(data, 150, 250, seed=21, files={"alpha.mgf": 100, "beta.mgf": 100})
+    # beta comes gzip-compressed, as uploads may be.
+    (data / "beta.mgf.gz").write_bytes(gzip.compress((data / "beta.mgf").read_bytes()))
+    inputs = {"spectra": [data / "alpha.mgf", data / "beta.mgf.gz"], "proteins": [data / "proteins.fasta"]}
     workdir = tmp_path_factory.mktemp("peptide_search_run")
     run, store = run_workflow(workdir, inputs, {"fdr_threshold": FDR})
     assert run.run_state == RunState.COMPLETE, failure_of(store, run)
@@ -86,10 +90,10 @@ def test_every_output_is_written(completed_run):
     workdir, simulated = completed_run
     for name in ("psms.tsv", "peptides.tsv", "proteins.tsv", "summary.tsv", "report.html"):
         assert (workdir / "results" / name).stat().st_size > 0, name
-    for name in simulated:
+    for name, file_name in (("alpha.mgf", "alpha.mgf"), ("beta.mgf", "beta.mgf.gz")):
         sample = Path(name).stem
         rows = read_tsv(workdir / "results" / "psms" / f"{sample}.psms.tsv")
-        assert {row["file"] for row in rows} == {name}
+        assert {row["file"] for row in rows} == {file_name}
     logs = {path.relative_to(workdir / "logs").as_posix() for path in workdir.glob("logs/**/*.log")}
     assert logs >= {"merge.log", "summary.log", "report.log", "search_sample/alpha.log", "search_sample/beta.log"}
 
@@ -126,13 +130,16 @@ def test_decoys_stay_within_the_threshold(completed_run):
 
 
 @pytest.mark.slow
-def test_proteins_explain_every_accepted_target_peptide(completed_run):
-    workdir, _ = completed_run
+def test_protein_groups_at_the_threshold(completed_run):
+    workdir, simulated = completed_run
     peptides = {row["peptide"] for row in read_tsv(workdir / "results" / "peptides.tsv") if row["decoy"] == "0"}
     proteins = read_tsv(workdir / "results" / "proteins.tsv")
+    assert all(float(row["protein_q_value"]) <= FDR and not row["protein"].startswith("rev_") for row in proteins)
     explained = [peptide for row in proteins for peptide in row["peptide_sequences"].split(";")]
-    assert sorted(explained) == sorted(peptides)
+    assert len(explained) == len(set(explained)) and set(explained) <= peptides
     assert all(int(row["peptides"]) == len(row["peptide_sequences"].split(";")) for row in proteins)
+    # Simulated peptides each come from one protein; nearly all of them are found.
+    assert len(set(explained) & {p for names in simulated.values() for p in names}) >= 0.9 * len(peptides)
 
 
 @pytest.mark.slow
@@ -178,7 +185,7 @@ def test_committed_test_data_is_reproducible(tmp_path):
 @pytest.mark.peer
 def test_sage_spectrum_is_the_top_hit_under_sages_settings(tmp_path, isolated_home, peer_data):
     folder = peer_data / "proteomics" / "sage"
-    inputs = {"spectra_mzml": [folder / "LQSRPAAPPAPGPGQLTLR.mzML"], "proteins": [folder / "Q99536.fasta"]}
+    inputs = {"spectra": [folder / "LQSRPAAPPAPGPGQLTLR.mzML"], "proteins": [folder / "Q99536.fasta"]}
     # tests/../shared/testdata/proteomics/sage/config.json, in this workflow's terms.
     params = {
         "enzyme": "trypsin", "missed_cleavages": 1, "min_length": 5, "max_length": 50,
@@ -228,14 +235,41 @@ def test_accepted_peptides_keep_the_best_psm_and_count_those_at_the_threshold():
     assert (peptide["peptide"], peptide["file"], peptide["score"], peptide["psms"]) == ("PEPTIDEK", "b", 35.0, 1)
 
 
-def test_parsimony_drops_proteins_whose_peptides_others_explain():
-    peptides = [
-        {**psm("a", "1", "AAAK", 9.0, proteins=("P1", "P2")), "psms": 2},
-        {**psm("a", "2", "CCCK", 8.0, proteins=("P2",)), "psms": 1},
-        {**psm("a", "3", "DDDK", 7.0, decoy=True, proteins=("P3",)), "psms": 1},
+def test_protein_groups_compete_with_their_decoys():
+    rows = [
+        psm("a", "1", "AAAK", 9.0, proteins=("P1", "P2")),
+        psm("a", "2", "CCCK", 8.0, proteins=("P2",)),
+        psm("a", "3", "EEEK", 7.0, proteins=("P4",)),
+        psm("a", "4", "DDDK", 7.5, decoy=True, proteins=("P3",)),
+        psm("a", "5", "FFFK", 8.5, decoy=True, proteins=("P4",)),
+        psm("a", "6", "AAAK", 6.0),  # a second PSM of AAAK: the best one counts
     ]
-    [protein] = inferred_proteins(peptides)
-    assert protein == {"protein": "P2", "peptides": 2, "psms": 3, "best_score": 9.0, "peptide_sequences": "AAAK;CCCK"}
+    groups = protein_q_values(rows)
+    # P1 is dropped by parsimony (P2 explains AAAK too); P4 loses to rev_P4 (8.5 > 7).
+    assert [(g["protein"], g["decoy"], g["best_score"], g["peptides"]) for g in groups] == [
+        ("P2", False, 9.0, ["AAAK", "CCCK"]), ("rev_P4", True, 8.5, ["FFFK"]), ("rev_P3", True, 7.5, ["DDDK"]),
+    ]  # fmt: skip
+    # (D + 1) / T from the top: 1/1, 2/1 -> 1, 3/1 -> 1; running minimum from below.
+    assert [g["protein_q_value"] for g in groups] == [1.0, 1.0, 1.0]
+
+
+def test_accepted_proteins_list_the_peptides_at_the_threshold():
+    rows = [psm("a", str(n), f"PEP{n}K", 50.0 - n, proteins=(f"P{n}",)) for n in range(40)]
+    rows += [psm("a", "x1", "AAAK", 45.0, proteins=("P0", "P9")), psm("a", "x2", "DDDK", 1.0, decoy=True, proteins=("P5",))]
+    for row in rows:
+        row.update(q_value=0.001, peptide_q_value=0.001)
+    rows[39].update(peptide_q_value=0.5)  # PEP39K fails at the peptide level
+    peptides = accepted_peptides(rows, 0.05)
+    proteins = accepted_proteins(rows, peptides, 0.05)
+    by_accession = {row["protein"]: row for row in proteins}
+    # rev_P5 scores 1.0, below every target: (0 + 1) / 40 = 0.025 for all of them.
+    assert by_accession["P0"] == {
+        "protein": "P0", "protein_q_value": 0.025, "peptides": 2, "psms": 2, "best_score": 50.0,
+        "peptide_sequences": "AAAK;PEP0K",
+    }  # fmt: skip
+    assert "P39" not in by_accession and len(proteins) == 39
+    assert [row["best_score"] for row in proteins] == sorted((row["best_score"] for row in proteins), reverse=True)
+    assert accepted_proteins(rows, peptides, 0.01) == []
 
 
 def test_a_damaged_psm_table_names_file_and_line(tmp_path):

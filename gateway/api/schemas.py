@@ -27,7 +27,8 @@ class FilesPage(BaseModel):
 
 class InputPublic(BaseModel):
     name: str
-    format: str
+    format: str | list[str] = Field(description="The format the input takes, or the list of formats it accepts (each file may be any of them).")
+    formats: list[str] = Field(description="The accepted formats as a list, also for an input of one format.")
     multiple: bool
     paired: bool
     optional: bool
@@ -89,6 +90,11 @@ class RunPublic(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     tenant: str | None = Field(None, description="Owner tenant id (shown to staff).")
+    provenance: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Registered data the run used: `references` maps each reference parameter to the "
+        "`NAME@VERSION` used, its collection digest and each sequence's name, length, MD5 and refget id.",
+    )
 
 
 class RunsPage(BaseModel):

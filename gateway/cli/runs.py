@@ -14,6 +14,7 @@ from gateway.cli.common import catalogue, console, fail, out, print_json, settin
 from gateway.cli.progress import ProgressBar
 from jobs.catalogue import ManifestError, WorkflowNotFound
 from jobs.params import InvalidRunRequest, parse_cli_params
+from jobs.references import resolve_run_references
 from jobs.runner import RunBusy, cancel_run, execute_run, failure_of, prepare_run, resume_run
 from jobs.states import IllegalTransition, RunState
 from jobs.store import Run, RunNotFound, Store
@@ -111,7 +112,9 @@ def run(
         chosen = catalogue().get(workflow)
         given = {**read_params_file(params_file)} if params_file else {}
         given.update(parse_cli_params(chosen.params_schema, params))
-        record = prepare_run(run_store, chosen, parse_inputs(inputs), given, outdir, executor, cores or current.cores)
+        references = resolve_run_references(current, chosen.params_schema, given)
+        record = prepare_run(run_store, chosen, parse_inputs(inputs), given, outdir, executor, cores or current.cores,
+                             references=references)
     except (WorkflowNotFound, ManifestError, RunBusy) as error:
         fail(str(error), 2)
     except InvalidRunRequest as error:

@@ -49,7 +49,7 @@ def list_workflows(as_json: bool = typer.Option(False, "--json", help="Print one
         return
     table = Table("name", "version", "title", "inputs")
     for workflow in workflows:
-        inputs = ", ".join(f"{i.name} ({i.format}{', list' if i.multiple else ''})" for i in workflow.manifest.inputs)
+        inputs = ", ".join(f"{i.name} ({i.format_label}{', list' if i.multiple else ''})" for i in workflow.manifest.inputs)
         table.add_row(workflow.name, workflow.version, workflow.manifest.title, inputs)
     out.print(table)
 
@@ -69,7 +69,7 @@ def show_workflow(
     out.print(f"[bold]{manifest.name}[/] {manifest.version} - {manifest.title}\n{manifest.description}\n")
     inputs = Table("input", "format", "list", "paired", "description", title="Inputs")
     for spec in manifest.inputs:
-        inputs.add_row(spec.name, spec.format, str(spec.multiple), str(spec.paired), spec.description)
+        inputs.add_row(spec.name, spec.format_label, str(spec.multiple), str(spec.paired), spec.description)
     params = Table("parameter", "type", "default", "allowed", "description", title="Parameters (--param KEY=VALUE)")
     for key, spec in workflow.params_schema.get("properties", {}).items():
         allowed = spec.get("enum") or [f"{k}={spec[k]}" for k in ("minimum", "maximum") if k in spec]

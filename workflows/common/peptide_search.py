@@ -1,7 +1,7 @@
 """A peptide search from files to a PSM table: read the FASTA and the MGF/mzML spectra
 (pyteomics), digest, add reversed (or shuffled) decoys, index, search each spectrum, and
 put q-values on the result; then, over the PSM tables of many files read back, q-values
-again, the peptides at an FDR threshold and their parsimonious proteins. The computing
+again, and the peptides at an FDR threshold (their protein groups: `protein_groups`). The computing
 happens in `kernels/`; this module reads, wires and writes.
 
 Malformed input raises `SequenceFileError` naming the file and the record (1-based).
@@ -22,17 +22,21 @@ from lxml import etree
 from pyteomics import fasta, mgf, mzml
 from pyteomics.auxiliary import PyteomicsError
 
+from kernels.batch_search import PackedPeptides, pack_peptides, search_spectra, spectrum_batch
 from kernels.decoys import tag_decoy_accession, target_decoy_peptides
 from kernels.digestion import digest_positions, starts_protein
-from kernels.fdr import competition_q_values, parsimonious_proteins
+from kernels.fdr import competition_q_values
 from kernels.peptide_index import PeptideMassIndex, build_mass_index
 from kernels.peptide_mass import CARBAMIDOMETHYL, OXIDATION, Modification
-from kernels.psm_scoring import SearchSettings, search_spectrum
+from kernels.psm_scoring import SearchSettings
 from kernels.spectrum_preprocessing import preprocess_spectrum
 from workflows.common.sequence_files import SequenceFileError, detect_format, read_head
 
 # What pyteomics and lxml raise on a malformed record.
-PARSE_ERRORS = (ValueError, KeyError, TypeError, IndexError, PyteomicsError, etree.Error)
+PARSE_ERRORS = (ValueError, KeyError, TypeError, IndexError, PyteomicsError, etree.Error, OSError, EOFError)
+# Spectra read, preprocessed and searched at a time: large enough to keep every thread
+# busy, small enough that a file of any size fits in memory.
+BATCH_SPECTRA = 2048
 PSM_COLUMNS = (
     "file", "spectrum", "peptide", "modifications", "charge", "precursor_mz", "calculated_mass",
     "ppm_error", "isotope_error", "matched_peaks", "score", "decoy", "proteins", "q_value", "peptide_q_value",
@@ -77,6 +81,7 @@ class ProteinDatabase:
     is_decoy: np.ndarray
     proteins: list[tuple[str, ...]]
     index: PeptideMassIndex
+    packed: PackedPeptides
 
 
 def read_proteins(path: Path | str) -> list[tuple[str, str]]:
@@ -126,7 +131,10 @@ def _check_fasta_layout(path):
 
 def read_spectra(path: Path | str) -> Iterator[Spectrum]:
     """The MS/MS spectra of an MGF or mzML file (mzML: MS level 2 only)."""
-    kind = detect_format(read_head(path))
+    try:
+        kind = detect_format(read_head(path))
+    except (OSError, EOFError) as error:  # unreadable, or a damaged gzip stream
+        raise SequenceFileError(path, f"cannot be read: {error}") from None
     if kind == "mgf":
         yield from _read_mgf(path)
     elif kind == "mzml":
@@ -138,49 +146,71 @@ def read_spectra(path: Path | str) -> Iterator[Spectrum]:
 def build_database(proteins: Sequence[tuple[str, str]], parameters: SearchParameters) -> ProteinDatabase:
     """Digest, add reversed decoys (tagged proteins) and index."""
     owners: dict[str, list[str]] = {}
-    at_protein_start: dict[str, bool] = {}
+    at_protein_start: set[str] = set()
     for accession, sequence in proteins:
         positions = digest_positions(
             sequence, parameters.enzyme, missed_cleavages=parameters.missed_cleavages,
             min_length=parameters.min_length, max_length=parameters.max_length,
             semi_specific=parameters.semi_specific,
         )  # fmt: skip
-        for (start, end), first in zip(positions.tolist(), starts_protein(positions, sequence).tolist()):
-            peptide = sequence[start:end]
-            members = owners.setdefault(peptide, [])
-            if accession not in members:
+        peptides = [sequence[start:end] for start, end in positions.tolist()]
+        # dict.fromkeys: a peptide found twice in one protein names it once.
+        for peptide in dict.fromkeys(peptides):
+            members = owners.get(peptide)
+            if members is None:
+                owners[peptide] = [accession]
+            elif members[-1] != accession:
                 members.append(accession)
-            at_protein_start[peptide] = at_protein_start.get(peptide, False) or first
+        at_protein_start.update(peptides[i] for i in np.flatnonzero(starts_protein(positions, sequence)).tolist())
+    if len({accession for accession, _ in proteins}) < len(proteins):
+        # Records sharing an accession (not adjacent) may have named it twice.
+        owners = {peptide: list(dict.fromkeys(members)) for peptide, members in owners.items()}
     together = target_decoy_peptides(list(owners), parameters.decoy_method)
-    protein_lists = []
-    for peptide, decoy, source in zip(together.sequences, together.is_decoy.tolist(), together.source.tolist()):
-        target = together.sequences[source]
-        protein_lists.append(tuple(tag_decoy_accession(a) for a in owners[target]) if decoy else tuple(owners[peptide]))
+    target_count = int(np.count_nonzero(~together.is_decoy))
+    protein_lists = [tuple(owners[peptide]) for peptide in together.sequences[:target_count]]
+    protein_lists += [
+        tuple(tag_decoy_accession(a) for a in protein_lists[source])
+        for source in together.source[target_count:].tolist()
+    ]
     index = build_mass_index(
         together.sequences,
-        starts_protein=[
-            at_protein_start.get(p, False) and not d for p, d in zip(together.sequences, together.is_decoy.tolist())
-        ],
+        starts_protein=[peptide in at_protein_start for peptide in together.sequences[:target_count]]
+        + [False] * (len(together.sequences) - target_count),
         fixed_modifications=parameters.fixed_modifications,
         variable_modifications=parameters.variable_modifications,
         max_variable_mods=parameters.max_variable_mods,
     )
-    return ProteinDatabase(together.sequences, together.is_decoy, protein_lists, index)
+    return ProteinDatabase(together.sequences, together.is_decoy, protein_lists, index, pack_peptides(together.sequences))
 
 
 def search_files(
-    fasta_path: Path | str, spectrum_paths: Sequence[Path | str], parameters: SearchParameters = SearchParameters()
+    fasta_path: Path | str,
+    spectrum_paths: Sequence[Path | str],
+    parameters: SearchParameters = SearchParameters(),
+    threads: int = 1,
 ) -> list[dict]:
     """One row (PSM_COLUMNS) per spectrum with a PSM: its best PSM, with PSM-level and
-    peptide-level q-values by target-decoy competition, best score first."""
+    peptide-level q-values by target-decoy competition, best score first. `threads`
+    search each batch of spectra in that many threads."""
     database = build_database(read_proteins(fasta_path), parameters)
-    rows = []
-    for path in spectrum_paths:
-        for spectrum in read_spectra(path):
-            row = _best_psm(Path(path).name, spectrum, database, parameters)
-            if row is not None:
-                rows.append(row)
+    rows = [row for path in spectrum_paths for row in search_file(database, path, parameters, threads)]
     return assign_q_values(rows)
+
+
+def search_file(
+    database: ProteinDatabase, path: Path | str, parameters: SearchParameters = SearchParameters(), threads: int = 1
+) -> list[dict]:
+    """The best PSM (PSM_COLUMNS but the q-values) of each spectrum of one MGF or mzML
+    file that has one, in file order; `threads` search batches of spectra at once."""
+    rows: list[dict] = []
+    batch: list[Spectrum] = []
+    for spectrum in read_spectra(path):
+        batch.append(spectrum)
+        if len(batch) == BATCH_SPECTRA:
+            rows.extend(_search_batch(Path(path).name, batch, database, parameters, threads))
+            batch = []
+    rows.extend(_search_batch(Path(path).name, batch, database, parameters, threads))
+    return rows
 
 
 def assign_q_values(rows: Sequence[dict]) -> list[dict]:
@@ -246,7 +276,6 @@ PEPTIDE_COLUMNS = (
     "peptide", "modifications", "proteins", "decoy", "peptide_q_value", "psms", "score", "file", "spectrum",
     "charge", "ppm_error", "matched_peaks", "q_value",
 )  # fmt: skip
-PROTEIN_COLUMNS = ("protein", "peptides", "psms", "best_score", "peptide_sequences")
 
 
 def accepted_peptides(rows: Sequence[dict], fdr: float) -> list[dict]:
@@ -265,30 +294,6 @@ def accepted_peptides(rows: Sequence[dict], fdr: float) -> list[dict]:
     peptides = [{**row, "psms": counts[key]} for key, row in best.items()]
     peptides.sort(key=lambda row: (-row["score"], row["peptide"]))
     return peptides
-
-
-def inferred_proteins(peptides: Sequence[dict]) -> list[dict]:
-    """Parsimonious proteins (`kernels.fdr.parsimonious_proteins`) explaining the target
-    peptide sequences among `peptides` (rows of `accepted_peptides`), in PROTEIN_COLUMNS."""
-    owners: dict[str, set[str]] = {}
-    psms: dict[str, int] = {}
-    scores: dict[str, float] = {}
-    for row in peptides:
-        if row["decoy"]:
-            continue
-        owners.setdefault(row["peptide"], set()).update(row["proteins"])
-        psms[row["peptide"]] = psms.get(row["peptide"], 0) + row["psms"]
-        scores[row["peptide"]] = max(scores.get(row["peptide"], 0.0), row["score"])
-    proteins = []
-    for protein, explained in parsimonious_proteins(owners).items():
-        proteins.append({
-            "protein": protein,
-            "peptides": len(explained),
-            "psms": sum(psms[peptide] for peptide in explained),
-            "best_score": max(scores[peptide] for peptide in explained),
-            "peptide_sequences": ";".join(explained),
-        })  # fmt: skip
-    return proteins
 
 
 def write_table(rows: Sequence[dict], columns: Sequence[str], path: Path | str) -> None:
@@ -311,16 +316,25 @@ def _cell(value):
     return value
 
 
-def _best_psm(file_name, spectrum, database, parameters):
-    mz, intensity = preprocess_spectrum(
-        spectrum.mz, spectrum.intensity, deisotope_peaks=parameters.deisotope, top_n=parameters.top_n,
-    )  # fmt: skip
-    charges = spectrum.charges or parameters.unknown_charges
-    found = search_spectrum(
-        mz, intensity, spectrum.precursor_mz, charges, database.index, database.peptides, parameters.search
-    )
-    if len(found) == 0:
-        return None
+def _search_batch(file_name, spectra, database, parameters, threads):
+    if not spectra:
+        return []
+    prepared = []
+    for spectrum in spectra:
+        mz, intensity = preprocess_spectrum(
+            spectrum.mz, spectrum.intensity, deisotope_peaks=parameters.deisotope, top_n=parameters.top_n,
+        )  # fmt: skip
+        prepared.append((mz, intensity, spectrum.precursor_mz, spectrum.charges or parameters.unknown_charges))
+    batch = spectrum_batch(prepared)
+    found = search_spectra(batch, database.index, database.packed, parameters.search, threads)
+    return [
+        _psm_row(file_name, spectrum, matches, database)
+        for spectrum, matches in zip(spectra, found)
+        if len(matches)
+    ]
+
+
+def _psm_row(file_name, spectrum, found, database):
     entry, peptide = int(found.entry[0]), int(found.peptide[0])
     form = database.index.form(entry)
     return {
@@ -351,10 +365,17 @@ def _peaks(path, number, identifier, record):
     return mz, intensity.astype(np.float32)
 
 
+def _opened(path, mode):
+    """The file, decompressed when it is gzip (uploads may be): text or bytes by `mode`."""
+    with open(path, "rb") as handle:
+        compressed = handle.read(2) == b"\x1f\x8b"
+    return gzip.open(path, mode) if compressed else open(path, mode)
+
+
 def _read_mgf(path):
     number = 0
     try:
-        with mgf.read(str(path), use_index=False, convert_arrays=1) as reader:
+        with _opened(path, "rt") as source, mgf.read(source, use_index=False, convert_arrays=1) as reader:
             for number, record in enumerate(reader, start=1):
                 params = record.get("params", {})
                 identifier = str(params.get("title", f"record {number}"))
@@ -383,7 +404,7 @@ def _psi_ms_vocabulary():
 def _read_mzml(path):
     number = 0
     try:
-        with mzml.MzML(str(path), cv=_psi_ms_vocabulary(), use_index=False) as reader:
+        with _opened(path, "rb") as source, mzml.MzML(source, cv=_psi_ms_vocabulary(), use_index=False) as reader:
             for number, record in enumerate(reader, start=1):
                 if record.get("ms level") != 2:
                     continue

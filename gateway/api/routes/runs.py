@@ -29,7 +29,7 @@ def run_public(run: Run, show_tenant: bool = False) -> RunPublic:
         progress=Progress(jobs_done=run.jobs_done, jobs_total=run.jobs_total), params=run.params,
         inputs=run.input_files or {}, tags=run.tags, webhook_url=run.webhook_url, attempt=run.attempt,
         error=run.error, created_at=run.created_at, started_at=run.started_at, ended_at=run.ended_at,
-        tenant=run.tenant_id if show_tenant else None,
+        tenant=run.tenant_id if show_tenant else None, provenance=run.provenance or {},
     )
 
 

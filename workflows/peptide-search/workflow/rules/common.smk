@@ -26,12 +26,15 @@ if PARAMS["fragment_min_mz"] >= PARAMS["fragment_max_mz"]:
 
 
 def sample_name(path):
-    """File name without its spectrum suffix (any case), e.g. 'run1' for 'in/run1.mzML'."""
+    """File name without its spectrum suffix (any case) and .gz, e.g. 'run1' for
+    'in/run1.mzML' or 'in/run1.mgf.gz'."""
     name = PurePath(path).name
+    if name.lower().endswith(".gz"):
+        name = name[: -len(".gz")]
     for suffix in SPECTRUM_SUFFIXES:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
-    raise WorkflowError(f"spectrum file {path!r} should end with .mgf or .mzML")
+    raise WorkflowError(f"spectrum file {path!r} should end with .mgf or .mzML (or those with .gz)")
 
 
 def as_list(value):
@@ -39,12 +42,11 @@ def as_list(value):
 
 
 def spectra_by_sample(inputs):
-    """Map each sample name to its spectrum file; two files may not share a name."""
-    paths = as_list(inputs.get("spectra")) + as_list(inputs.get("spectra_mzml"))
+    """Map each sample name to its spectrum file (MGF or mzML, mixed); two files may not
+    share a sample name, whatever their format."""
+    paths = as_list(inputs.get("spectra"))
     if not paths:
-        raise WorkflowError(
-            'config["inputs"] must list at least one spectrum file in "spectra" or "spectra_mzml"'
-        )
+        raise WorkflowError('config["inputs"]["spectra"] must list at least one MGF or mzML file')
     spectra = {}
     for path in paths:
         sample = sample_name(path)

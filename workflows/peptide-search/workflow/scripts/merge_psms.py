@@ -1,17 +1,16 @@
 """Merge the samples' PSMs: q-values over all files together (results/psms.tsv), the
-peptides at the FDR threshold (results/peptides.tsv) and their parsimonious proteins
-(results/proteins.tsv)."""
+peptides at the FDR threshold (results/peptides.tsv) and the parsimonious protein groups
+at the threshold by picked-protein competition (results/proteins.tsv)."""
 
 from workflows.common.peptide_search import (
     PEPTIDE_COLUMNS,
-    PROTEIN_COLUMNS,
     accepted_peptides,
     assign_q_values,
-    inferred_proteins,
     read_psm_table,
     write_psm_table,
     write_table,
 )
+from workflows.common.protein_groups import PROTEIN_COLUMNS, accepted_proteins
 from workflows.common.rule_logging import logging_to
 
 
@@ -23,7 +22,7 @@ def main(snakemake):
         write_psm_table(rows, snakemake.output.psms)
         peptides = accepted_peptides(rows, fdr)
         write_table(peptides, PEPTIDE_COLUMNS, snakemake.output.peptides)
-        proteins = inferred_proteins(peptides)
+        proteins = accepted_proteins(rows, peptides, fdr)
         write_table(proteins, PROTEIN_COLUMNS, snakemake.output.proteins)
         logger.info(
             "%d PSMs from %d files; at FDR %g: %d peptides (%d decoys), %d proteins",

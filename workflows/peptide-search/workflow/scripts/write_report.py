@@ -52,7 +52,7 @@ def main(snakemake):
         per_sample = {row["sample"]: float(row["target_psms"]) for row in summary if row["sample"] != "all"}
         sections = [
             f"<h1>Peptide search</h1><p>{len(psms)} PSMs (best per spectrum); FDR threshold {fdr:g}: "
-            f"{len(peptides)} target peptides, {len(proteins)} proteins by parsimony.</p>",
+            f"{len(peptides)} target peptides, {len(proteins)} protein groups (parsimony, picked-protein FDR).</p>",
             "<h2>Summary</h2>" + table(summary, {"sample": "Sample", **SUMMARY_COLUMNS}),
             "<h2>Score distribution</h2>" + histogram_svg(scores, "hyperscore"),
             "<h2>Precursor mass error</h2>" + histogram_svg(errors, "ppm error"),

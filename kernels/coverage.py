@@ -1,0 +1,122 @@
+"""Per-base read depth from alignment CIGARs, and the numbers that summarise it.
+
+An alignment is its 0-based reference start and its CIGAR, given for many alignments at
+once as flat arrays: `operations[offsets[i]:offsets[i + 1]]` and the matching `lengths`
+are alignment i's CIGAR, with the BAM operation codes (M=0 I=1 D=2 N=3 S=4 H=5 P=6 =7
+X=8). Each aligned block adds one at its first reference position and takes one away
+after its last, in a difference array; one cumulative sum then gives every depth, so the
+work grows with the number of CIGAR operations plus the reference length, not with the
+bases covered.
+
+What counts is what `samtools depth` counts with its default options: M, = and X cover
+the reference; D covers it only when `count_deletions` is true (`samtools depth -J`);
+N (a spliced intron), I, S, H and P never do. The caller decides which alignments to
+pass (samtools depth skips unmapped, secondary, QC-failed and duplicate records by
+default, and counts the two mates of a pair separately even where they overlap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.jit import kernel
+
+CIGAR_MATCH, CIGAR_INSERTION, CIGAR_DELETION, CIGAR_SKIP = 0, 1, 2, 3
+CIGAR_SOFT_CLIP, CIGAR_HARD_CLIP, CIGAR_PADDING, CIGAR_EQUAL, CIGAR_DIFFERENT = 4, 5, 6, 7, 8
+BREADTH_THRESHOLDS = (1, 10, 30)
+
+
+@kernel
+def _add_alignments(difference, starts, offsets, operations, lengths, count_deletions):
+    reference_length = difference.shape[0] - 1
+    for index in range(starts.shape[0]):
+        position = starts[index]
+        for operation_index in range(offsets[index], offsets[index + 1]):
+            operation = operations[operation_index]
+            length = lengths[operation_index]
+            if operation == 0 or operation == 7 or operation == 8 or (operation == 2 and count_deletions):
+                first = min(max(position, 0), reference_length)
+                last = min(max(position + length, 0), reference_length)
+                difference[first] += 1
+                difference[last] -= 1
+                position += length
+            elif operation == 2 or operation == 3:
+                position += length
+
+
+@kernel
+def _depth_from_difference(difference):
+    depth = np.empty(difference.shape[0] - 1, dtype=np.int32)
+    running = 0
+    for position in range(depth.shape[0]):
+        running += difference[position]
+        depth[position] = running
+    return depth
+
+
+@kernel
+def _coverage_totals(depth, thresholds):
+    total = 0
+    at_least = np.zeros(thresholds.shape[0], dtype=np.int64)
+    for position in range(depth.shape[0]):
+        value = depth[position]
+        total += value
+        for index in range(thresholds.shape[0]):
+            if value >= thresholds[index]:
+                at_least[index] += 1
+    return total, at_least
+
+
+def _as_array(values, dtype, name: str) -> np.ndarray:
+    array = np.ascontiguousarray(values, dtype=dtype)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    return array
+
+
+def per_base_depth(
+    reference_length: int,
+    starts,
+    offsets,
+    operations,
+    lengths,
+    count_deletions: bool = False,
+) -> np.ndarray:
+    """Return the depth (int32) at each of `reference_length` positions.
+
+    `starts` holds each alignment's 0-based reference start; `offsets` (one longer than
+    `starts`, from 0, never decreasing) cuts `operations`/`lengths` into the alignments'
+    CIGARs. Blocks reaching past either end of the reference are clipped to it.
+    """
+    if reference_length < 0:
+        raise ValueError("reference_length must not be negative")
+    starts = _as_array(starts, np.int64, "starts")
+    offsets = _as_array(offsets, np.int64, "offsets")
+    operations = _as_array(operations, np.uint8, "operations")
+    lengths = _as_array(lengths, np.int64, "lengths")
+    if offsets.shape[0] != starts.shape[0] + 1:
+        raise ValueError("offsets must have one entry more than starts")
+    if offsets[0] != 0 or offsets[-1] != operations.shape[0] or np.any(np.diff(offsets) < 0):
+        raise ValueError("offsets must rise from 0 to the number of operations")
+    if lengths.shape != operations.shape:
+        raise ValueError("operations and lengths must have the same length")
+    if np.any(lengths < 0) or np.any(operations > CIGAR_DIFFERENT):
+        raise ValueError("CIGAR lengths must be >= 0 and operations BAM codes 0..8")
+    difference = np.zeros(reference_length + 1, dtype=np.int64)
+    _add_alignments(difference, starts, offsets, operations, lengths, bool(count_deletions))
+    return _depth_from_difference(difference)
+
+
+def coverage_summary(depth, thresholds=BREADTH_THRESHOLDS) -> dict:
+    """Mean depth and, for each threshold t, the share of positions with depth >= t
+    (`breadth` maps t to a fraction in [0, 1]); an empty reference gives zeros."""
+    depth = _as_array(depth, np.int32, "depth")
+    limits = _as_array(list(thresholds), np.int64, "thresholds")
+    total, at_least = _coverage_totals(depth, limits)
+    positions = depth.shape[0]
+    return {
+        "positions": positions,
+        "total_depth": int(total),
+        "mean_depth": float(total) / positions if positions else 0.0,
+        "breadth": {int(t): (int(c) / positions if positions else 0.0) for t, c in zip(limits, at_least)},
+    }

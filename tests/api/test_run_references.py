@@ -1,0 +1,92 @@
+"""Runs that name a registered reference: resolved at submission, handed to the workflow,
+recorded in the run's provenance and checked again before the run executes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from jobs.references import add_reference, check_run_references, run_provenance
+from reference.errors import ReferenceIntegrityError
+from tests.api.test_runs import wait
+
+pytestmark = pytest.mark.slow
+
+SEQUENCES = {"chrA": "ACGTTGCAAC" * 30, "chrB": "GGGTTTAAAC" * 12}
+
+
+def refget(sequence: str) -> str:
+    return "SQ." + base64.urlsafe_b64encode(hashlib.sha512(sequence.encode()).digest()[:24]).decode()
+
+
+@pytest.fixture
+def genome(gateway_settings, tmp_path):
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text("".join(f">{name}\n{sequence}\n" for name, sequence in SEQUENCES.items()))
+    return add_reference(gateway_settings, "tiny", fasta)
+
+
+def start(client, headers, params):
+    return client.post("/v1/runs", json={"workflow": "refsum", "inputs": {}, "params": params}, headers=headers)
+
+
+def test_the_run_gets_the_reference_and_records_its_digests(client, keys, genome):
+    response = start(client, keys.acme, {"genome": "tiny"})
+    assert response.status_code == 201, response.text
+    run = wait(client, keys.acme, response.json()["id"])
+    assert run["state"] == "COMPLETE", run
+    table = client.get(f"/v1/runs/{run['id']}/outputs/results/sequences.tsv", headers=keys.acme).text
+    assert table.splitlines() == [f"{name}\t{len(seq)}\t{refget(seq)}" for name, seq in SEQUENCES.items()]
+    used = run["provenance"]["references"]["genome"]
+    assert used["reference"] == "tiny@1"  # the version is pinned even when the request named none
+    assert used["collection_digest"] == genome.prepared.collection_digest
+    assert [(s["name"], s["length"], s["md5"]) for s in used["sequences"]] == [
+        (name, len(seq), hashlib.md5(seq.encode()).hexdigest()) for name, seq in SEQUENCES.items()]
+
+
+@pytest.mark.parametrize("spec, reason", [("nosuch", "no reference named"), ("tiny@7", "tiny"),
+                                          ("../etc", "invalid reference name")])
+def test_an_unknown_reference_is_a_422_naming_the_parameter(client, keys, genome, spec, reason):
+    response = start(client, keys.acme, {"genome": spec})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [error["path"] for error in errors] == ["params.genome"]
+    assert reason in errors[0]["message"]
+
+
+def test_a_damaged_reference_is_refused_without_server_paths(client, keys, genome, gateway_settings):
+    index = genome.folder / "reference.fa.gz.fai"
+    index.write_bytes(index.read_bytes().replace(b"chrA", b"chrZ"))  # same size, new content
+    response = start(client, keys.acme, {"genome": "tiny@1"})
+    assert response.status_code == 422, response.text
+    assert "integrity check" in response.json()["errors"][0]["message"]
+    assert str(gateway_settings.home) not in response.text
+
+
+def test_the_driver_checks_the_recorded_digest_again(gateway_settings, genome):
+    provenance = run_provenance({"genome": genome})
+    check_run_references(gateway_settings, provenance)  # unchanged: passes
+    provenance["references"]["genome"]["collection_digest"] = "x" * 32  # as if re-registered since
+    with pytest.raises(ReferenceIntegrityError, match="tiny@1"):
+        check_run_references(gateway_settings, provenance)
+
+
+def test_align_variants_on_a_registered_reference_through_the_api(client, keys, gateway_settings):
+    data = Path(__file__).resolve().parents[2] / "workflows" / "align-variants" / ".test" / "data"
+    registered = add_reference(gateway_settings, "testgenome", data / "reference.fasta")
+    reads = []
+    for name in ("sample_a_R1.fastq.gz", "sample_a_R2.fastq.gz"):
+        uploaded = client.post(f"/v1/files?name={name}", content=(data / name).read_bytes(), headers=keys.acme)
+        assert uploaded.status_code == 201, uploaded.text
+        reads.append(uploaded.json()["id"])
+    response = client.post("/v1/runs", json={"workflow": "align-variants", "inputs": {"reads": reads},
+                                             "params": {"reference": "testgenome", "min_depth": 5}}, headers=keys.acme)
+    assert response.status_code == 201, response.text
+    run = wait(client, keys.acme, response.json()["id"], timeout=300)
+    assert run["state"] == "COMPLETE", client.get(f"/v1/runs/{run['id']}/log", headers=keys.acme).text[-3000:]
+    assert run["provenance"]["references"]["reference"]["collection_digest"] == registered.prepared.collection_digest
+    summary = client.get(f"/v1/runs/{run['id']}/outputs/results/summary.tsv", headers=keys.acme).text
+    assert summary.splitlines()[1].startswith("sample_a\t")

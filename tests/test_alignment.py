@@ -1,0 +1,312 @@
+"""SAM records written from mappy's hits: flags, positions, CIGAR, mate fields, NM/MD,
+read groups, unmapped reads; read back by samtools (through pysam) after sorting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pysam
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference.simulate import random_genome
+from workflows.common.alignment import (
+    AlignmentSettings,
+    ReferenceSequence,
+    align_reads,
+    load_aligner,
+    mismatch_tags,
+    reference_arrays,
+    reverse_complement,
+    sam_header,
+    sort_and_index,
+)
+from workflows.common.read_files import read_pairs
+from workflows.common.samples import reads_by_sample
+
+GENOME = random_genome(4000, seed=3)
+NAME = "contig_1"
+RANDOM = random_genome(400, seed=99)  # found nowhere in GENOME
+
+
+def quality(length: int) -> str:
+    return "".join(chr(33 + 20 + (i % 20)) for i in range(length))
+
+
+def write_fastq(path, reads):
+    with open(path, "w", encoding="ascii") as fastq:
+        for name, sequence in reads:
+            fastq.write(f"@{name}\n{sequence}\n+\n{quality(len(sequence))}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("alignment_reference")
+    fasta = folder / "genome.fa"
+    fasta.write_text(f">{NAME}\n" + "".join(GENOME[i : i + 60] + "\n" for i in range(0, len(GENOME), 60)))
+    pysam.faidx(str(fasta))
+    sequences = [ReferenceSequence(NAME, len(GENOME), "0" * 32)]
+    return fasta, sequences, reference_arrays(fasta, sequences), load_aligner(fasta, "sr")
+
+
+def aligned(tmp_path, reference, reads_1, reads_2=None):
+    """Align, sort and index; return {(name, first/second/single): record} and the counts."""
+    fasta, sequences, arrays, aligner = reference
+    files = [write_fastq(tmp_path / "r1.fq", reads_1)]
+    if reads_2 is not None:
+        files.append(write_fastq(tmp_path / "r2.fq", reads_2))
+    counts = align_reads(aligner, arrays, sequences, files, tmp_path / "unsorted.bam", "sample_x", AlignmentSettings(batch_reads=2))
+    sort_and_index(tmp_path / "unsorted.bam", tmp_path / "sorted.bam")
+    pysam.quickcheck(str(tmp_path / "sorted.bam"))
+    records = {}
+    with pysam.AlignmentFile(str(tmp_path / "sorted.bam")) as bam:
+        for record in bam:
+            mate = "first" if record.is_read1 else "second" if record.is_read2 else "single"
+            if not record.is_supplementary:
+                records[record.query_name, mate] = record
+    return records, counts
+
+
+def check_against_reference(record):
+    """MD reconstructs the reference exactly, and NM counts mismatches plus gaps."""
+    segment = GENOME[record.reference_start : record.reference_end]
+    assert record.get_reference_sequence().upper() == segment
+    mismatches = sum(
+        1 for query, ref in record.get_aligned_pairs(matches_only=True)
+        if record.query_sequence[query] != GENOME[ref]
+    )  # fmt: skip
+    gaps = sum(length for operation, length in record.cigartuples if operation in (1, 2))
+    assert record.get_tag("NM") == mismatches + gaps
+
+
+def test_single_end_records(tmp_path, reference):
+    mutated = GENOME[300:400]
+    mutated = mutated[:10] + ("A" if mutated[10] != "A" else "C") + mutated[11:]
+    reads = [
+        ("forward/1", GENOME[100:200]),  # the /1 suffix is dropped
+        ("reverse", reverse_complement(GENOME[500:600])),
+        ("mismatch", mutated),
+        ("clipped", RANDOM[:25] + GENOME[1000:1100]),
+        ("deleted", GENOME[2000:2060] + GENOME[2063:2120]),
+        ("unmapped", RANDOM[100:200]),
+    ]
+    records, counts = aligned(tmp_path, reference, reads)
+    assert (counts.reads, counts.mapped, counts.paired) == (6, 5, False)
+    forward = records["forward", "single"]
+    assert (forward.flag, forward.reference_name, forward.reference_start, forward.cigarstring) == (0, NAME, 100, "100M")
+    assert forward.get_tag("MD") == "100" and forward.get_tag("NM") == 0
+    assert forward.get_tag("RG") == "sample_x" and forward.mapping_quality > 0
+    assert forward.query_qualities.tolist() == [ord(c) - 33 for c in quality(100)]
+    reverse = records["reverse", "single"]
+    assert reverse.flag == 16 and reverse.reference_start == 500
+    assert reverse.query_sequence == GENOME[500:600]  # stored on the reference strand
+    assert reverse.query_qualities.tolist() == [ord(c) - 33 for c in quality(100)][::-1]
+    mismatch = records["mismatch", "single"]
+    assert mismatch.get_tag("NM") == 1 and mismatch.get_tag("MD") == f"10{GENOME[310]}89"
+    clipped = records["clipped", "single"]
+    assert clipped.cigartuples[0] == (4, 25) and clipped.reference_start == 1000
+    assert clipped.query_alignment_sequence == GENOME[1000:1100]
+    deleted = records["deleted", "single"]
+    assert "3D" in deleted.cigarstring  # placed where the aligner prefers within a repeat
+    deletion_at = deleted.reference_start + deleted.cigartuples[0][1]
+    assert f"^{GENOME[deletion_at : deletion_at + 3]}" in deleted.get_tag("MD")
+    unmapped = records["unmapped", "single"]
+    assert unmapped.flag == 4 and unmapped.reference_id == -1 and unmapped.mapping_quality == 0
+    assert unmapped.query_sequence == RANDOM[100:200]
+    for record in records.values():
+        if not record.is_unmapped:
+            check_against_reference(record)
+
+
+def test_paired_records(tmp_path, reference):
+    pairs = [
+        ("proper", GENOME[200:300], reverse_complement(GENOME[450:550])),
+        ("swapped", reverse_complement(GENOME[1450:1550]), GENOME[1200:1300]),
+        ("mate_lost", GENOME[2500:2600], RANDOM[:100]),
+        ("both_lost", RANDOM[100:200], RANDOM[200:300]),
+        ("read2_clipped", GENOME[3000:3100], reverse_complement(GENOME[3250:3350]) + RANDOM[300:320]),
+        ("too_far", GENOME[100:200], reverse_complement(GENOME[3500:3600])),
+    ]
+    records, counts = aligned(tmp_path, reference, [(n, a) for n, a, _ in pairs], [(n, b) for n, _, b in pairs])
+    assert (counts.reads, counts.mapped, counts.paired) == (12, 9, True)
+    first, second = records["proper", "first"], records["proper", "second"]
+    assert (first.flag, second.flag) == (99, 147)
+    assert (first.reference_start, second.reference_start) == (200, 450)
+    assert (first.next_reference_start, second.next_reference_start) == (450, 200)
+    assert (first.template_length, second.template_length) == (350, -350)
+    assert first.next_reference_name == NAME
+    first, second = records["swapped", "first"], records["swapped", "second"]
+    assert (first.flag, second.flag) == (83, 163)
+    assert (first.template_length, second.template_length) == (-350, 350)
+    first, second = records["mate_lost", "first"], records["mate_lost", "second"]
+    assert (first.flag, second.flag) == (73, 133)
+    assert second.reference_start == first.reference_start == 2500  # placed at its mate
+    assert second.next_reference_start == 2500 and second.cigarstring is None
+    assert first.template_length == second.template_length == 0
+    first, second = records["both_lost", "first"], records["both_lost", "second"]
+    assert (first.flag, second.flag) == (77, 141)
+    assert first.reference_id == second.reference_id == -1
+    second = records["read2_clipped", "second"]
+    assert second.flag == 147 and second.cigartuples[0] == (4, 20)
+    assert second.query_alignment_sequence == GENOME[3250:3350]
+    first, second = records["too_far", "first"], records["too_far", "second"]
+    assert not first.is_proper_pair and not second.is_proper_pair
+    assert (first.flag & ~0x2, second.flag) == (97, 145)
+    for record in records.values():
+        if not record.is_unmapped:
+            check_against_reference(record)
+    # samtools reads the file back: every record, and the header we wrote.
+    text = pysam.view("-h", str(tmp_path / "sorted.bam"))
+    assert "@RG\tID:sample_x\tSM:sample_x" in text and f"@SQ\tSN:{NAME}\tLN:4000\tM5:" in text
+    assert len([line for line in text.splitlines() if not line.startswith("@")]) == 12
+    assert pysam.view("-c", "-f", "0x2", str(tmp_path / "sorted.bam")).strip() == "6"
+
+
+def test_a_chimeric_read_gets_a_supplementary_record(tmp_path, reference):
+    fasta, sequences, arrays, aligner = reference
+    write_fastq(tmp_path / "chimera.fq", [("chimera", GENOME[100:220] + reverse_complement(GENOME[3000:3130]))])
+    counts = align_reads(aligner, arrays, sequences, [tmp_path / "chimera.fq"], tmp_path / "c.bam", "s")
+    assert (counts.reads, counts.mapped, counts.supplementary) == (1, 1, 1)
+    with pysam.AlignmentFile(str(tmp_path / "c.bam")) as bam:
+        primary, supplementary = list(bam)
+    assert not primary.is_supplementary and supplementary.is_supplementary
+    assert {primary.reference_start, supplementary.reference_start} == {100, 3000}
+    assert primary.is_reverse != supplementary.is_reverse
+    for record, other in ((primary, supplementary), (supplementary, primary)):
+        strand = "-" if other.is_reverse else "+"
+        assert record.get_tag("SA") == (
+            f"{NAME},{other.reference_start + 1},{strand},{other.cigarstring},{other.mapping_quality},{other.get_tag('NM')};"
+        )
+        assert record.query_sequence == (primary.query_sequence if record.is_reverse == primary.is_reverse else reverse_complement(primary.query_sequence))
+        check_against_reference(record)
+
+
+def test_a_long_read_preset(tmp_path, reference):
+    fasta, sequences, arrays, _ = reference
+    long_read = GENOME[500:2500]
+    long_read = long_read[:700] + long_read[703:1400] + "GATTACA" + long_read[1400:]  # a deletion and an insertion
+    write_fastq(tmp_path / "long.fq", [("long", reverse_complement(long_read))])
+    counts = align_reads(load_aligner(fasta, "map-ont"), arrays, sequences, [tmp_path / "long.fq"], tmp_path / "long.bam", "s")
+    assert (counts.reads, counts.mapped) == (1, 1)
+    with pysam.AlignmentFile(str(tmp_path / "long.bam")) as bam:
+        (record,) = list(bam)
+    assert record.is_reverse and record.reference_start == 500 and record.reference_end == 2500
+    check_against_reference(record)
+    with pytest.raises(ValueError, match="unknown preset"):
+        load_aligner(fasta, "map-dna")
+
+
+def test_mates_must_match(tmp_path):
+    write_fastq(tmp_path / "a.fq", [("x/1", "ACGT"), ("y/1", "ACGT")])
+    write_fastq(tmp_path / "b.fq", [("x/2", "ACGT"), ("z/2", "ACGT")])
+    with pytest.raises(ValueError, match="record 2: read names differ"):
+        list(read_pairs(tmp_path / "a.fq", tmp_path / "b.fq"))
+    write_fastq(tmp_path / "c.fq", [("x/2", "ACGT")])
+    with pytest.raises(ValueError, match="ends after 1 reads"):
+        list(read_pairs(tmp_path / "a.fq", tmp_path / "c.fq"))
+
+
+def test_header_lines():
+    header = sam_header([ReferenceSequence("a", 10, "f" * 32), ReferenceSequence("b", 5)], "s1")
+    assert header["SQ"] == [{"SN": "a", "LN": 10, "M5": "f" * 32}, {"SN": "b", "LN": 5}]
+    assert header["RG"] == [{"ID": "s1", "SM": "s1"}]
+
+
+def naive_mismatch_tags(reference: str, start: int, cigar, query: str):
+    md, run, edits, r, q = "", 0, 0, start, 0
+    for operation, length in cigar:
+        if operation == 2:
+            md += f"{run}^{reference[r : r + length]}"
+            run, edits, r = 0, edits + length, r + length
+        for _ in range(length if operation != 2 else 0):
+            if operation in (0, 7, 8):
+                if query[q] == reference[r] and query[q] != "N":
+                    run += 1
+                else:
+                    md += f"{run}{reference[r]}"
+                    run, edits = 0, edits + 1
+                r, q = r + 1, q + 1
+            elif operation == 1:
+                q, edits = q + 1, edits + 1
+            elif operation == 4:
+                q += 1
+    return md + str(run), edits
+
+
+bases = st.text("ACGTN", min_size=1, max_size=1)
+cigar_operations = st.lists(st.tuples(st.sampled_from([0, 1, 2, 4, 7, 8]), st.integers(1, 6)), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cigar_operations, st.data())
+def test_mismatch_tags_equal_a_base_by_base_walk(cigar, data):
+    # Neighbouring deletions would be one D in a real CIGAR; merge them.
+    merged = []
+    for operation, length in cigar:
+        if merged and merged[-1][0] == operation == 2:
+            merged[-1] = (2, merged[-1][1] + length)
+        else:
+            merged.append((operation, length))
+    reference_length = sum(length for operation, length in merged if operation in (0, 2, 7, 8))
+    query_length = sum(length for operation, length in merged if operation in (0, 1, 4, 7, 8))
+    reference = "".join(data.draw(st.lists(bases, min_size=reference_length + 3, max_size=reference_length + 3)))
+    query = "".join(data.draw(st.lists(bases, min_size=query_length, max_size=query_length)))
+    array = np.frombuffer(reference.encode(), dtype=np.uint8)
+    assert mismatch_tags(array, 2, merged, query.encode()) == naive_mismatch_tags(reference, 2, merged, query)
+
+
+@pytest.mark.parametrize(
+    "paths, expected",
+    [
+        (["a/x_R1.fq.gz", "a/x_R2.fq.gz"], {"x": ["a/x_R1.fq.gz", "a/x_R2.fq.gz"]}),
+        (["x_2.fastq", "x_1.fastq", "y.fq"], {"x": ["x_1.fastq", "x_2.fastq"], "y": ["y.fq"]}),
+        (["lonely_R1.fq"], {"lonely_R1": ["lonely_R1.fq"]}),
+    ],
+)
+def test_samples_from_file_names(paths, expected):
+    assert reads_by_sample(paths) == expected
+
+
+@pytest.mark.parametrize(
+    "paths, message",
+    [
+        ([], "at least one"),
+        (["x.txt"], "should end with"),
+        (["x_R1.fq", "other/x_R1.fq"], "same mate"),
+        (["x.fq", "x.fastq"], "both give sample"),
+    ],
+)
+def test_bad_sample_files(paths, message):
+    with pytest.raises(ValueError, match=message):
+        reads_by_sample(paths)
+
+
+# The consensus helper (pure: reference bytes, depth array, variants).
+
+
+@pytest.mark.parametrize(
+    "variants, min_depth, expected, applied",
+    [
+        ([], 0, "ACGTACGTAC", 0),
+        ([(2, "G", "T")], 0, "ACTTACGTAC", 1),
+        ([(2, "G", "T")], 5, "NNNTACGTAN", 0),  # positions 0-2 have depth 4: masked, variant dropped
+        ([(4, "ACG", "A")], 5, "NNNTATAN", 1),  # a deletion
+        ([(5, "C", "CTTT")], 5, "NNNTACTTTGTAN", 1),  # an insertion
+        ([(4, "ACG", "A"), (5, "C", "G")], 5, "NNNTATAN", 1),  # overlapping the deletion: left out
+        ([(9, "C", "G")], 5, "NNNTACGTAN", 0),  # no depth at the last base
+    ],
+)
+def test_consensus_sequence(variants, min_depth, expected, applied):
+    from workflows.common.consensus import consensus_sequence
+
+    depth = np.array([4, 4, 4, 9, 9, 9, 9, 9, 9, 0], dtype=np.int32)
+    result = consensus_sequence(b"acgtACGTAC", depth, variants, min_depth, "s")
+    assert (result.sequence, result.applied) == (expected, applied)
+
+
+def test_consensus_refuses_a_ref_that_differs_from_the_reference():
+    from workflows.common.consensus import consensus_sequence
+
+    with pytest.raises(ValueError, match="REF T differs"):
+        consensus_sequence(b"ACGT", np.full(4, 9, dtype=np.int32), [(0, "T", "G")], 1, "s")
