@@ -192,27 +192,70 @@ def _fastp_summary(profiles: list[Profile]) -> dict:
     return summary
 
 
-def fastp_like_report(profiles: list[Profile], paths: list[str | Path]) -> dict:
-    """A document shaped like fastp's JSON report for one file or a pair (read1/read2),
-    before filtering: nothing is filtered. `command` names the first input after -i,
+def fastp_trimming_sections(statistics: dict, adapters: tuple[list[str], list[str]]) -> dict:
+    """fastp's `filtering_result` and `adapter_cutting` from trimming statistics
+    (`workflows.common.trimming.TrimStatistics.to_dict()` plus `adapter_trimmed_bases`).
+
+    fastp counts reads, not pairs: a pair too short counts as two reads. Reads are never
+    dropped for quality or Ns here, only for length, so those counts are 0.
+    """
+    sides = 2 if statistics["paired"] else 1
+    document = {
+        "filtering_result": {
+            "passed_filter_reads": statistics["written"] * sides,
+            "low_quality_reads": 0,
+            "too_many_N_reads": 0,
+            "too_short_reads": statistics["too_short"] * sides,
+            "too_long_reads": statistics["too_long"] * sides,
+        },
+        "adapter_cutting": {
+            "adapter_trimmed_reads": sum(statistics["with_adapters"][:sides]),
+            "adapter_trimmed_bases": statistics["adapter_trimmed_bases"],
+            "read1_adapter_sequence": ",".join(adapters[0]) or "unspecified",
+        },
+    }
+    if sides == 2:
+        document["adapter_cutting"]["read2_adapter_sequence"] = ",".join(adapters[1]) or "unspecified"
+    return document
+
+
+def fastp_like_report(
+    profiles: list[Profile],
+    paths: list[str | Path],
+    trimmed_profiles: list[Profile] | None = None,
+    trimming: dict | None = None,
+) -> dict:
+    """A document shaped like fastp's JSON report for one file or a pair (read1/read2).
+
+    Without `trimmed_profiles` only the `before_filtering` parts are there. With them
+    (profiles of the reads written after trimming) come `after_filtering`, the
+    `readN_after_filtering` sections and, from `trimming` (`fastp_trimming_sections`),
+    `filtering_result` and `adapter_cutting`. `command` names the first input after -i,
     which is where MultiQC's fastp module looks for the sample name."""
     if not 1 <= len(profiles) == len(paths) <= 2:
         raise ValueError("one or two profiles, each with its path")
+    if trimmed_profiles is not None and len(trimmed_profiles) != len(profiles):
+        raise ValueError("as many trimmed profiles as profiles")
     cycles = " + ".join(f"{profile.longest_read} cycles" for profile in profiles)
     duplication = duplication_levels(profiles[0])
     copies = duplication["copies_histogram"]
     histogram = [copies[level] * level for level in range(1, min(len(copies), FASTP_DUPLICATION_LEVELS))]
     if len(copies) > FASTP_DUPLICATION_LEVELS:
         histogram.append(sum(copies[level] * level for level in range(FASTP_DUPLICATION_LEVELS, len(copies))))
-    document = {
-        "summary": {
-            "sequencing": f"{'single' if len(profiles) == 1 else 'paired'} end ({cycles})",
-            "before_filtering": _fastp_summary(profiles),
-        },
-        "duplication": {"rate": duplication["rate"] or 0.0, "histogram": histogram},
+    summary = {
+        "sequencing": f"{'single' if len(profiles) == 1 else 'paired'} end ({cycles})",
+        "before_filtering": _fastp_summary(profiles),
     }
+    if trimmed_profiles is not None:
+        summary["after_filtering"] = _fastp_summary(trimmed_profiles)
+    document = {"summary": summary}
+    if trimmed_profiles is not None and trimming is not None:
+        document.update(trimming)
+    document["duplication"] = {"rate": duplication["rate"] or 0.0, "histogram": histogram}
     for number, profile in enumerate(profiles, start=1):
         document[f"read{number}_before_filtering"] = _fastp_read_section(profile)
+    for number, profile in enumerate(trimmed_profiles or [], start=1):
+        document[f"read{number}_after_filtering"] = _fastp_read_section(profile)
     document["quality_encoding"] = [profile.encoding.to_dict() for profile in profiles]
     document["command"] = "lsdih fastq-qc -i " + " -I ".join(str(path) for path in paths)
     return document

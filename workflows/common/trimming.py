@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,11 @@ from workflows.common.sequence_records import (
 )
 
 PAIR_FILTER_MODES = {"any": rt.MODE_ANY, "both": rt.MODE_BOTH, "first": rt.MODE_FIRST}
+
+# Called once per batch, in input order, with the bytes written to the main output (one
+# array per read of a pair) and the bases each read side kept after trimming, before
+# any filter: what a caller needs to profile the trimmed reads as they are written.
+OutputObserver = Callable[[tuple[np.ndarray, ...], tuple[int, int]], None]
 
 
 class TrimUsageError(ValueError):
@@ -325,15 +331,18 @@ def _process(plan: _Plan, items: tuple):
             pieces[code].append(assemble_records(batch.records, keep_start, keep_stop, destination, code,
                                                  plan.fastq_out[code][side], names))
     bases = tuple(batch.bases() for batch in batches) + (0,)
-    return pieces, counters, len(batches[0]), bases[:2]
+    kept = tuple(int((keep_stop - keep_start).sum()) for keep_start, keep_stop, _ in trimmed) + (0,)
+    return pieces, counters, len(batches[0]), bases[:2], kept[:2]
 
 
-def _write(plan: _Plan, statistics: TrimStatistics, result) -> None:
-    pieces, counters, reads, bases = result
+def _write(plan: _Plan, statistics: TrimStatistics, result, on_output: OutputObserver | None = None) -> None:
+    pieces, counters, reads, bases, kept = result
     for code, data in pieces.items():
         for output, chunk in zip(plan.outputs[code], data):
             output.write(chunk)
     statistics.add(reads, bases, counters)
+    if on_output is not None:
+        on_output(tuple(pieces[rt.DESTINATION_OUTPUT]), kept)
 
 
 def available_cores() -> int:
@@ -343,8 +352,9 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def trim(options: TrimOptions) -> TrimStatistics:
-    """Run the trimmer; outputs appear only if the whole run succeeds."""
+def trim(options: TrimOptions, on_output: OutputObserver | None = None) -> TrimStatistics:
+    """Run the trimmer; outputs appear only if the whole run succeeds. `on_output`, if
+    given, sees every batch of the main output as it is written (`OutputObserver`)."""
     check_options(options)
     adapters = parse_all_adapters(options)
     cores = options.cores or available_cores()
@@ -365,16 +375,16 @@ def trim(options: TrimOptions) -> TrimStatistics:
                                                             options.batch_bytes))
         if cores == 1:
             for batch in batches:
-                _write(plan, statistics, _process(plan, batch))
+                _write(plan, statistics, _process(plan, batch), on_output)
         else:
             with ThreadPoolExecutor(cores) as pool:
                 in_flight: deque = deque()
                 for batch in batches:
                     in_flight.append(pool.submit(_process, plan, batch))
                     while len(in_flight) > 2 * cores:
-                        _write(plan, statistics, in_flight.popleft().result())
+                        _write(plan, statistics, in_flight.popleft().result(), on_output)
                 while in_flight:
-                    _write(plan, statistics, in_flight.popleft().result())
+                    _write(plan, statistics, in_flight.popleft().result(), on_output)
         for pair in plan.outputs.values():
             for output in pair:
                 if output is not None:

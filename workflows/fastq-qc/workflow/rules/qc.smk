@@ -1,21 +1,45 @@
-# One profiling job per sample, then two cheap rules that gather the profiles; those run
-# in the Snakemake process itself rather than as cluster jobs.
+# Per sample, in chunks (one chunk unless a file is over split_mb): each chunk's raw
+# reads are profiled and the chunk profiles merged; when trimming is on, each chunk is
+# trimmed with the adapters decided from the merged profile, and the trimmed chunks and
+# their profiles merged. Cheap rules that gather JSON documents run in the Snakemake
+# process itself rather than as cluster jobs.
 
 
 localrules:
+    merge_profiles,
+    fastp_report,
     summary,
     report,
 
 
-rule profile_sample:
+rule split_sample:
     input:
         reads_of_sample,
     output:
-        profile="results/samples/{sample}.profile.json",
-        fastp="results/samples/{sample}.fastp.json",
+        temp(directory("chunks/{sample}/reads")),
     log:
-        "logs/profile_sample/{sample}.log",
+        "logs/split_sample/{sample}.log",
+    wildcard_constraints:
+        sample=_alternatives(SPLIT_SAMPLES),
     params:
+        chunks=lambda wildcards: CHUNKS[wildcards.sample],
+    threads: 1
+    resources:
+        mem_mb=profile_memory_mb(),
+    script:
+        "../scripts/split_sample.py"
+
+
+rule profile_chunk:
+    input:
+        chunk_source,
+    output:
+        temp("chunks/{sample}/profile_{chunk}.json"),
+    log:
+        "logs/profile_chunk/{sample}.{chunk}.log",
+    params:
+        files=chunk_files,
+        reads=reads_of_sample,
         quality_offset=PARAMS["quality_offset"],
         max_read_length=PARAMS["max_read_length"],
         chunk_mb=PARAMS["chunk_mb"],
@@ -23,12 +47,107 @@ rule profile_sample:
     resources:
         mem_mb=profile_memory_mb(),
     script:
-        "../scripts/profile_sample.py"
+        "../scripts/profile_chunk.py"
+
+
+rule merge_profiles:
+    input:
+        chunks_of("chunks/{sample}/profile_{chunk}.json"),
+    output:
+        "results/samples/{sample}.profile.json",
+    log:
+        "logs/merge_profiles/{sample}.log",
+    params:
+        reads=reads_of_sample,
+        quality_offset=PARAMS["quality_offset"],
+        max_read_length=PARAMS["max_read_length"],
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/merge_profiles.py"
+
+
+rule trim_chunk:
+    input:
+        reads=chunk_source,
+        profile="results/samples/{sample}.profile.json",
+    output:
+        temp(directory("chunks/{sample}/trimmed_{chunk}")),
+    log:
+        "logs/trim_chunk/{sample}.{chunk}.log",
+    params:
+        files=chunk_files,
+        reads=reads_of_sample,
+        **{
+            key: PARAMS[key]
+            for key in (
+                "adapters", "adapters2", "adapter_min_percent", "quality_cutoff", "min_length", "poly_g",
+                "poly_g_min_length", "pair_filter", "max_read_length",
+            )
+        },  # fmt: skip
+    # One thread, so that the job fits any Dask worker (those of `lsdih up` offer one
+    # cpu each); ISA-L compresses in a thread of its own even so. Where workers are
+    # larger, --set-threads trim_chunk=N trims and compresses on N threads.
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, threads: trim_memory_mb(threads),
+    script:
+        "../scripts/trim_chunk.py"
+
+
+rule merge_trimmed_single:
+    input:
+        chunks_of("chunks/{sample}/trimmed_{chunk}"),
+    output:
+        trimmed="results/trimmed/{sample}.fastq.gz",
+        document="results/samples/{sample}.trimming.json",
+    log:
+        "logs/merge_trimmed/{sample}.log",
+    wildcard_constraints:
+        sample=_alternatives(SINGLE_SAMPLES),
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/merge_trimmed.py"
+
+
+rule merge_trimmed_paired:
+    input:
+        chunks_of("chunks/{sample}/trimmed_{chunk}"),
+    output:
+        trimmed=["results/trimmed/{sample}_R1.fastq.gz", "results/trimmed/{sample}_R2.fastq.gz"],
+        document="results/samples/{sample}.trimming.json",
+    log:
+        "logs/merge_trimmed/{sample}.log",
+    wildcard_constraints:
+        sample=_alternatives(PAIRED_SAMPLES),
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/merge_trimmed.py"
+
+
+rule fastp_report:
+    input:
+        profile="results/samples/{sample}.profile.json",
+        trimming="results/samples/{sample}.trimming.json" if TRIM else [],
+    output:
+        "results/samples/{sample}.fastp.json",
+    log:
+        "logs/fastp_report/{sample}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/write_fastp_report.py"
 
 
 rule summary:
     input:
-        expand("results/samples/{sample}.profile.json", sample=SAMPLES),
+        unpack(sample_documents),
     output:
         "results/summary.tsv",
     log:
@@ -42,7 +161,7 @@ rule summary:
 
 rule report:
     input:
-        expand("results/samples/{sample}.profile.json", sample=SAMPLES),
+        unpack(sample_documents),
     output:
         "results/report.html",
     log:

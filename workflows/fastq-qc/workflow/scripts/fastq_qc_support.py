@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from kernels.fastq_profile import Profile
 from workflows.common.qc_metrics import adapter_content, overrepresented_sequences
 
-# Columns of results/summary.tsv and of the report's table, with their headings; the
-# first seven are those of version 0.1 and keep their place.
-SUMMARY_COLUMNS = {
+# Columns of results/summary.tsv and of the report's table, with their headings: first
+# those of version 0.2, in their places, from the raw reads (for a pair, of both files
+# together: reads counts the reads of both, as fastp does); then the trimming columns.
+PROFILE_COLUMNS = {
     "reads": "Reads",
     "bases": "Bases",
     "gc_percent": "GC %",
@@ -26,31 +28,107 @@ SUMMARY_COLUMNS = {
     "quality_encoding": "Quality encoding",
     "overrepresented_sequences": "Overrepresented sequences",
     "adapter_percent": "Adapter %",
+    "layout": "Layout",
 }
+TRIMMING_COLUMNS = {
+    "adapters_trimmed": "Adapters trimmed",
+    "poly_g_trimmed": "Poly-G trimmed",
+    "reads_with_adapter_percent": "Reads with adapter %",
+    "reads_after": "Reads after trimming",
+    "bases_after": "Bases after trimming",
+    "reads_passed_percent": "Reads kept %",
+    "bases_passed_percent": "Bases kept %",
+    "q30_percent_after": "Q30 % after trimming",
+    "mean_length_after": "Mean length after trimming",
+}
+SUMMARY_COLUMNS = {**PROFILE_COLUMNS, **TRIMMING_COLUMNS}
 
 
+def as_list(files) -> list[str]:
+    """A named input or output of Snakemake as a list: one file comes as a string."""
+    return [files] if isinstance(files, str) else list(files)
 
 
+def write_json(path, document) -> None:
+    with open(path, "w", encoding="utf-8") as output:
+        json.dump(document, output, indent=1)
+        output.write("\n")
 
 
-def read_sample_profiles(paths: list[str]) -> list[dict]:
-    """Return the documents written by profile_sample.py, in the order given, each with
-    its profile rebuilt under "profile_object"."""
-    documents = []
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-        document["profile_object"] = Profile.from_dict(document["profile"])
-        documents.append(document)
+def chunk_first_record(files: list[str], reads: list[str], chunk: int) -> int:
+    """Records of the sample's files before this chunk: 0 for a sample not split, else
+    from the plan split_sample.py wrote next to the chunk files."""
+    if files == reads:
+        return 0
+    with open(Path(files[0]).parent / "plan.json", encoding="utf-8") as handle:
+        return json.load(handle)["chunks"][chunk][0]
+
+
+def read_sample_document(path) -> dict:
+    """A document of profile_sample.py or trim_sample.py, with its profiles (one, or two
+    for a pair) rebuilt under "profile_objects"."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    document["profile_objects"] = [
+        Profile.from_dict(document[key]) for key in ("profile", "read2_profile") if key in document
+    ]
+    return document
+
+
+def read_sample_documents(profile_paths: list[str], trimming_paths: list[str]) -> list[dict]:
+    """One entry per sample, in the order given: the raw profile document, with the
+    trimming document (or None) under "trimming"."""
+    documents = [read_sample_document(path) for path in profile_paths]
+    trimming = [read_sample_document(path) for path in trimming_paths] or [None] * len(documents)
+    for document, trimmed in zip(documents, trimming):
+        if trimmed is not None and trimmed["sample"] != document["sample"]:
+            raise ValueError(f"trimming document of {trimmed['sample']} given for {document['sample']}")
+        document["trimming"] = trimmed
     return documents
 
 
-def summary_values(profile: Profile) -> dict:
-    """The values of SUMMARY_COLUMNS for one sample."""
+def combined(profiles: list[Profile]) -> Profile:
+    """One profile of all the given ones (both files of a pair), leaving them unchanged."""
+    total = Profile.from_dict(profiles[0].to_dict())
+    for profile in profiles[1:]:
+        total.merge(profile)
+    return total
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def summary_values(document: dict) -> dict:
+    """The values of SUMMARY_COLUMNS for one sample (see read_sample_documents)."""
+    profiles = document["profile_objects"]
+    profile = combined(profiles)
     values = profile.summary()
-    values["overrepresented_sequences"] = len(overrepresented_sequences(profile))
-    curves = adapter_content(profile)
-    values["adapter_percent"] = max((curve[-1] for curve in curves.values() if curve), default=None)
+    values["overrepresented_sequences"] = sum(len(overrepresented_sequences(each)) for each in profiles)
+    values["adapter_percent"] = max(
+        (curve[-1] for each in profiles for curve in adapter_content(each).values() if curve), default=None
+    )
+    values["layout"] = "paired" if len(profiles) == 2 else "single"
+    trimming = document.get("trimming")
+    if trimming is None:
+        values.update(dict.fromkeys(TRIMMING_COLUMNS))
+        return values
+    statistics = trimming["statistics"]
+    after = combined(trimming["profile_objects"])
+    after_summary = after.summary()
+    adapters = trimming["adapters"]
+    sides = len(profiles)
+    values.update({
+        "adapters_trimmed": adapters["kit"] or ",".join(adapters["read1"]) or "none",
+        "poly_g_trimmed": "yes" if trimming["poly_g"]["enabled"] else "no",
+        "reads_with_adapter_percent": _percent(sum(statistics["with_adapters"][:sides]), statistics["reads"] * sides),
+        "reads_after": after.reads,
+        "bases_after": after.bases,
+        "reads_passed_percent": _percent(after.reads, profile.reads),
+        "bases_passed_percent": _percent(after.bases, profile.bases),
+        "q30_percent_after": after_summary["q30_percent"],
+        "mean_length_after": after_summary["mean_length"],
+    })  # fmt: skip
     return values
 
 

@@ -1,4 +1,5 @@
-"""Write results/report.html: the summary table and, per sample, the FastQC-style plots.
+"""Write results/report.html: the summary table and, per sample, the FastQC-style plots,
+before and after trimming (each file of a pair apart), and what trimming did.
 
 The page stands alone (inline CSS and SVG; no scripts, fonts or images fetched), so it
 can be downloaded, mailed or archived with a run and still open anywhere.
@@ -8,7 +9,7 @@ import math
 from html import escape
 
 import numpy as np
-from fastq_qc_support import SUMMARY_COLUMNS, formatted_metric, read_sample_profiles, summary_values
+from fastq_qc_support import SUMMARY_COLUMNS, as_list, formatted_metric, read_sample_documents, summary_values
 from workflows.common.rule_logging import logging_to
 from report_plots import bar_chart, line_chart, quality_box_plot
 
@@ -133,31 +134,100 @@ def overrepresented_html(profile):
     )
 
 
+def profile_views(document):
+    """(label, profile) for each plotted state of a sample: read 1 and read 2 of a pair,
+    before and after trimming; the label is empty for one file not trimmed."""
+    raw = document["profile_objects"]
+    trimming = document["trimming"]
+    reads = ["read 1", "read 2"] if len(raw) == 2 else [""]
+    states = [("before trimming", raw)] + ([("after trimming", trimming["profile_objects"])] if trimming else [])
+    views = []
+    for read, index in zip(reads, range(len(raw))):
+        for state, profiles in states:
+            label = ", ".join(filter(None, [read, state if trimming else ""]))
+            views.append((label, profiles[index]))
+    return views
+
+
+def trimming_html(document):
+    trimming = document["trimming"]
+    statistics = trimming["statistics"]
+    settings = trimming["settings"]
+    paired = trimming["paired"]
+    adapters = trimming["adapters"]
+    unit = "pairs" if paired else "reads"
+    sides = 2 if paired else 1
+
+    def share(count, whole):
+        return f"{count:,} ({100 * count / whole:.2f}%)" if whole else f"{count:,}"
+
+    adapter_text = ", ".join(adapters["read1"]) or "none"
+    if paired:
+        adapter_text = f"read 1: {adapter_text}; read 2: {', '.join(adapters['read2']) or 'none'}"
+    rows = [
+        ("Adapters trimmed", adapter_text),
+        ("How they were chosen", adapters["decision"]),
+        ("Poly-G tails", trimming["poly_g"]["decision"]),
+        ("Quality cutoff (3')", str(settings["quality_cutoff"]) if settings["quality_cutoff"] else "off"),
+        ("Minimum length", str(settings["min_length"]) if settings["min_length"] else "off"),
+        (f"{unit.capitalize()} processed", f"{statistics['reads']:,}"),
+        *((f"Read {side + 1} with adapter" if paired else "Reads with adapter",
+           share(statistics["with_adapters"][side], statistics["reads"])) for side in range(sides)),
+        (f"{unit.capitalize()} too short (dropped)", share(statistics["too_short"], statistics["reads"])),
+        (f"{unit.capitalize()} written", share(statistics["written"], statistics["reads"])),
+        ("Bases processed", f"{sum(statistics['bases']):,}"),
+        ("Bases removed: quality", f"{sum(statistics['quality_trimmed_bases']):,}"),
+        ("Bases removed: poly-G", f"{sum(statistics['poly_g_trimmed_bases']):,}"),
+        ("Bases removed: adapters", f"{statistics['adapter_trimmed_bases']:,}"),
+        ("Bases written", share(sum(statistics["written_bases"]), sum(statistics["bases"]))),
+    ]
+    if adapters["setting"] == "auto":
+        content = ", ".join(f"{kit} {percent:.3g}%" for kit, percent in adapters["content_percent"].items())
+        rows.insert(2, ("Reads carrying each kit's adapter", content))
+    cells = "\n".join(f"<tr><td>{escape(name)}</td><td>{escape(value)}</td></tr>" for name, value in rows)
+    files = ", ".join(escape(path) for path in trimming["trimmed_files"])
+    return f"<p>Trimmed reads: {files}.</p>\n<table>\n{cells}\n</table>"
+
+
+PLOT_HEADINGS = (
+    "Quality by position", "Base composition by position", "GC content", "Read lengths", "Adapter content",
+    "Duplication", "Overrepresented sequences",
+)  # fmt: skip
+
+
+def plots_of(heading, title, profile):
+    if heading == "Quality by position":
+        return quality_box_plot(f"Quality by position, {title}", quality_boxes(profile))
+    if heading == "Base composition by position":
+        return composition_svg(title, profile)
+    if heading == "GC content":
+        return gc_svg(title, profile)
+    if heading == "Read lengths":
+        return length_svg(title, profile)
+    if heading == "Adapter content":
+        return adapter_svg(title, adapter_content(profile))
+    if heading == "Duplication":
+        return duplication_svg(title, profile)
+    return overrepresented_html(profile)
+
+
 def sample_section(document):
-    sample, profile = document["sample"], document["profile_object"]
-    encoding = profile.encoding
-    parts = [
-        f"<h2>{escape(sample)}</h2>",
-        f"<p>{escape(document['reads_file'])}: {profile.reads} reads; quality encoding {escape(encoding.description)}.</p>",
-    ]
-    if encoding.message:
-        parts.append(f'<p class="note">{escape(encoding.message)}</p>')
-    parts += [
-        "<h3>Quality by position</h3>",
-        quality_box_plot(f"Quality by position, {sample}", quality_boxes(profile)),
-        "<h3>Base composition by position</h3>",
-        composition_svg(sample, profile),
-        "<h3>GC content</h3>",
-        gc_svg(sample, profile),
-        "<h3>Read lengths</h3>",
-        length_svg(sample, profile),
-        "<h3>Adapter content</h3>",
-        adapter_svg(sample, adapter_content(profile)),
-        "<h3>Duplication</h3>",
-        duplication_svg(sample, profile),
-        "<h3>Overrepresented sequences</h3>",
-        overrepresented_html(profile),
-    ]
+    sample, profiles = document["sample"], document["profile_objects"]
+    parts = [f"<h2>{escape(sample)}</h2>"]
+    for path, profile in zip(document["reads_files"], profiles):
+        encoding = profile.encoding
+        parts.append(f"<p>{escape(path)}: {profile.reads} reads; quality encoding {escape(encoding.description)}.</p>")
+        if encoding.message:
+            parts.append(f'<p class="note">{escape(encoding.message)}</p>')
+    if document["trimming"] is not None:
+        parts += ["<h3>Trimming</h3>", trimming_html(document)]
+    views = profile_views(document)
+    for heading in PLOT_HEADINGS:
+        parts.append(f"<h3>{heading}</h3>")
+        for label, profile in views:
+            if label:
+                parts.append(f"<h4>{escape(label)}</h4>")
+            parts.append(plots_of(heading, ", ".join(filter(None, [sample, label])), profile))
     return "\n".join(parts)
 
 
@@ -165,7 +235,7 @@ def summary_table_html(documents):
     headings = "".join(f"<th>{escape(title)}</th>" for title in SUMMARY_COLUMNS.values())
     rows = []
     for document in documents:
-        values = summary_values(document["profile_object"])
+        values = summary_values(document)
         cells = "".join(f"<td>{escape(formatted_metric(values[key]))}</td>" for key in SUMMARY_COLUMNS)
         rows.append(f"<tr><td>{escape(document['sample'])}</td>{cells}</tr>")
     table = f"<table>\n<tr><th>Sample</th>{headings}</tr>\n" + "\n".join(rows) + "\n</table>"
@@ -185,7 +255,8 @@ def report_html(documents):
             summary_table_html(documents),
             "<p>GC % is a share of A, C, G and T bases; Q20 %, Q30 % and N % are shares of all bases. "
             "Duplicates are estimated from a sample of distinct sequences; adapter % is the share of reads "
-            "carrying the most frequent adapter's first 12 bases.</p>",
+            "carrying the most frequent adapter's first 12 bases. For a pair, the numbers are those of both "
+            "files together. After trimming: the reads written to the trimmed FASTQ.gz.</p>",
             *(sample_section(document) for document in documents),
             "</body>",
             "</html>",
@@ -195,7 +266,7 @@ def report_html(documents):
 
 def main(snakemake):
     with logging_to(snakemake.log[0]) as logger:
-        documents = read_sample_profiles(snakemake.input)
+        documents = read_sample_documents(as_list(snakemake.input.profiles), as_list(snakemake.input.trimming))
         with open(snakemake.output[0], "w", encoding="utf-8") as output:
             output.write(report_html(documents) + "\n")
         logger.info("reported %d samples", len(documents))
