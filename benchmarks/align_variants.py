@@ -27,9 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks import timing
 from benchmarks.timing import print_table, save_json
 
 PEERS = ("minimap2", "samtools", "bcftools")
@@ -79,18 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
 
 
-def run_measured(command: list[str] | str, cwd: Path | None = None) -> tuple[float, float]:
+def run_measured(command: list[str] | str) -> tuple[float, float]:
     """(wall seconds, peak RSS MB of the largest process) of a command or a bash pipeline."""
-    argv = ["bash", "-o", "pipefail", "-c", command] if isinstance(command, str) else command
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{str(command)[:200]} failed: {error[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    usage = timing.run_measured(command)
+    return usage.seconds, usage.peak_rss_mb
 
 
 def lsdih_command() -> list[str]:

@@ -35,7 +35,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.timing import print_table, save_json
+from benchmarks.timing import print_table, run_measured, save_json
 
 # UniProtKB/Swiss-Prot residue frequencies (percent), rounded.
 RESIDUE_FREQUENCIES = {
@@ -346,16 +345,9 @@ def run_engine(engine: str, data: Path, threads: int, limit: int | None, output:
     """The engine's figures from a fresh process, with its wall, CPU and peak RSS."""
     command = [sys.executable, "-m", "benchmarks", "peptide-search", "--engine", engine, "--data", str(data),
                "--threads", str(threads), "--output", str(output)] + (["--limit", str(limit)] if limit else [])
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{engine} failed: {error[-3000:]}")
+    usage = run_measured(command, label=engine)
     result = json.loads(output.read_text())
-    result.update(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024)
+    result.update(wall_s=usage.seconds, cpu_s=usage.cpu_seconds, peak_rss_mb=usage.peak_rss_mb)
     return result
 
 

@@ -27,6 +27,32 @@ def measure(label: str, command: list[str], cwd: Path, log: Path) -> Measurement
     return Measurement(label, seconds)
 
 
+@dataclass
+class Usage:
+    """What one command cost: wall and CPU seconds, and the peak RSS of its largest process."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+
+
+def run_measured(command: list[str] | str, label: str | None = None) -> Usage:
+    """Run a command (a string: a bash pipeline, with pipefail) with its output discarded;
+    wait4() gives its CPU time and peak RSS. Raises with the end of its stderr on failure.
+    A child's peak RSS counts what it inherits at fork: call from a small process."""
+    argv = ["bash", "-o", "pipefail", "-c", command] if isinstance(command, str) else command
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{label or str(command)[:200]} failed ({code}): {error[-3000:]}")
+    return Usage(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
 def print_table(title: str, header: tuple[str, ...], rows: list[tuple]) -> None:
     cells = [tuple(f"{c:.2f}" if isinstance(c, float) else str(c) for c in row) for row in rows]
     widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks import timing
 from benchmarks.timing import print_table, save_json
 from reference.simulate import ADAPTER_READ_1
 
@@ -44,16 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_measured(command: list[str]) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS in MB) of one command; raise if it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed ({process.returncode}): {error[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    usage = timing.run_measured(command)
+    return usage.seconds, usage.cpu_seconds, usage.peak_rss_mb
 
 
 LIBRARY = """
