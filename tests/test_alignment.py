@@ -273,8 +273,9 @@ def test_samples_from_file_names(paths, expected):
     [
         ([], "at least one"),
         (["x.txt"], "should end with"),
-        (["x_R1.fq", "other/x_R1.fq"], "same mate"),
-        (["x.fq", "x.fastq"], "both give sample"),
+        (["x_R1.fq", "other/x_R1.fq"], "both read 1 of sample 'x'"),
+        (["x.fq", "x.fastq"], "all give sample"),
+        (["a/x_R1_001.fq.gz", "a/x_R2_001.fq.gz", "x.fq"], "all give sample 'x'"),
     ],
 )
 def test_bad_sample_files(paths, message):

@@ -4,20 +4,19 @@ real SARS-CoV-2 MiSeq pairs against Debian's minimap2 + samtools + bcftools pipe
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pysam
 import pysam.bcftools
 import pytest
-import yaml
 
 from reference.simulate import SimulationSettings, random_genome, simulate_reads
+from tests.snakemake_cli import run_snakefile
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 WORKFLOW = REPOSITORY / "workflows" / "align-variants"
@@ -104,17 +103,7 @@ def write_test_data(folder: Path) -> tuple[list[Path], Path, list[Difference]]:
     return [*paired.paths, *single.paths], reference, truth
 
 
-def run_snakemake(workdir: Path, config: dict, *options: str) -> subprocess.CompletedProcess:
-    """Run the workflow's Snakefile in `workdir` with `config` written to a file."""
-    config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    python_path = [str(REPOSITORY), os.environ.get("PYTHONPATH", "")]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, python_path))}
-    command = [
-        sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--configfile", str(config_path),
-        "-d", str(workdir), "--cores", "2", *options,
-    ]  # fmt: skip
-    return subprocess.run(command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=600)
+run_snakemake = partial(run_snakefile, SNAKEFILE)
 
 
 def called(vcf: Path) -> list[tuple[int, str, str, str]]:

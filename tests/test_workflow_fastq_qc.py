@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
-import yaml
 
 from reference.simulate import SimulationSettings, random_genome, simulate_reads
 from tests.naive import naive_fastq_profile
+from tests.snakemake_cli import run_snakefile
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 WORKFLOW = REPOSITORY / "workflows" / "fastq-qc"
@@ -74,23 +73,7 @@ def write_test_data(folder: Path) -> list[Path]:
     return paths
 
 
-def run_snakemake(workdir: Path, config: dict | Path, *options: str):
-    """Run the workflow's Snakefile in `workdir` with a config file or a dict written to one."""
-    if isinstance(config, dict):
-        config_path = workdir / "config.yaml"
-        config_path.write_text(yaml.safe_dump(config))
-    else:
-        config_path = config
-    # The rule scripts import kernels/ from this working tree.
-    python_path = [str(REPOSITORY), os.environ.get("PYTHONPATH", "")]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, python_path))}
-    command = [
-        sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--configfile", str(config_path),
-        "-d", str(workdir), "--cores", "2", *options,
-    ]  # fmt: skip
-    return subprocess.run(
-        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=600
-    )
+run_snakemake = partial(run_snakefile, SNAKEFILE)
 
 
 def read_text(path: Path) -> bytes:

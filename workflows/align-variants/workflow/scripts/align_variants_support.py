@@ -72,12 +72,3 @@ def sample_results(snakemake) -> list[dict]:
         }
         results.append({"values": values, "coverage": coverage, "variants": variants})
     return results
-
-
-def formatted(value) -> str:
-    """Integers and text as they are, fractions with two decimals, a missing value as NA."""
-    if value is None:
-        return "NA"
-    if isinstance(value, (int, str)):
-        return str(value)
-    return f"{value:.2f}"

@@ -3,23 +3,14 @@ and the variant table. The page stands alone (inline CSS and SVG, no scripts).""
 
 from html import escape
 
-from align_variants_support import SUMMARY_COLUMNS, formatted, sample_results
+from align_variants_support import SUMMARY_COLUMNS, sample_results
 from depth_plot import depth_svg
 
+from workflows.common.report_html import REPORT_STYLE, formatted
 from workflows.common.rule_logging import logging_to
 
 MOST_VARIANT_ROWS = 1000
 
-STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ccc; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-td.sequence { font-family: monospace; text-align: left; }
-svg { display: block; margin: 0.3em 0 1.2em; }
-svg text { font-size: 11px; fill: #333; }
-div.wide { overflow-x: auto; }
-"""
 
 
 def table(headings, rows, sequence_columns=()) -> str:
@@ -83,7 +74,7 @@ def main(snakemake):
             [
                 "<!DOCTYPE html>",
                 '<html lang="en"><head><meta charset="utf-8"><title>align-variants report</title>',
-                f"<style>{STYLE}</style></head><body>",
+                f"<style>{REPORT_STYLE}</style></head><body>",
                 "<h1>Alignment, coverage and variants</h1>",
                 f"<p>Parameters: {parameters}.</p>",
                 summary,

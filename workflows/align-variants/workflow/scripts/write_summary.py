@@ -1,7 +1,8 @@
 """Write results/summary.tsv: one row per sample."""
 
-from align_variants_support import SUMMARY_COLUMNS, formatted, sample_results
+from align_variants_support import SUMMARY_COLUMNS, sample_results
 
+from workflows.common.report_html import formatted
 from workflows.common.rule_logging import logging_to
 
 

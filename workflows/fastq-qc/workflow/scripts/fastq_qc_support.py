@@ -130,12 +130,3 @@ def summary_values(document: dict) -> dict:
         "mean_length_after": after_summary["mean_length"],
     })  # fmt: skip
     return values
-
-
-def formatted_metric(value: int | float | str | None) -> str:
-    """Integers and text as they are, fractions with two decimals, a missing value as NA."""
-    if value is None:
-        return "NA"
-    if isinstance(value, (int, str)):
-        return str(value)
-    return f"{value:.2f}"

@@ -9,7 +9,8 @@ import math
 from html import escape
 
 import numpy as np
-from fastq_qc_support import SUMMARY_COLUMNS, as_list, formatted_metric, read_sample_documents, summary_values
+from fastq_qc_support import SUMMARY_COLUMNS, as_list, read_sample_documents, summary_values
+from workflows.common.report_html import REPORT_STYLE, formatted
 from workflows.common.rule_logging import logging_to
 from report_plots import bar_chart, line_chart, quality_box_plot
 
@@ -26,17 +27,6 @@ from workflows.common.qc_metrics import (
 MOST_BOXES = 75  # longer reads are drawn in groups of positions, as FastQC does
 MOST_LENGTH_BARS = 60
 
-STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ccc; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-td.sequence { font-family: monospace; text-align: left; }
-svg { display: block; margin: 0.3em 0 1.2em; }
-svg text { font-size: 11px; fill: #333; }
-.note { color: #8a5a00; }
-div.wide { overflow-x: auto; }
-"""
 
 
 def quality_boxes(profile):
@@ -236,7 +226,7 @@ def summary_table_html(documents):
     rows = []
     for document in documents:
         values = summary_values(document)
-        cells = "".join(f"<td>{escape(formatted_metric(values[key]))}</td>" for key in SUMMARY_COLUMNS)
+        cells = "".join(f"<td>{escape(formatted(values[key]))}</td>" for key in SUMMARY_COLUMNS)
         rows.append(f"<tr><td>{escape(document['sample'])}</td>{cells}</tr>")
     table = f"<table>\n<tr><th>Sample</th>{headings}</tr>\n" + "\n".join(rows) + "\n</table>"
     return f'<div class="wide">{table}</div>'
@@ -249,7 +239,7 @@ def report_html(documents):
             "<!DOCTYPE html>",
             '<html lang="en">',
             '<head><meta charset="utf-8"><title>FASTQ quality report</title>',
-            f"<style>{STYLE}</style></head>",
+            f"<style>{REPORT_STYLE}</style></head>",
             "<body>",
             "<h1>FASTQ quality report</h1>",
             summary_table_html(documents),

@@ -1,6 +1,7 @@
 """Write results/summary.tsv: one row of headline numbers per sample."""
 
-from fastq_qc_support import SUMMARY_COLUMNS, as_list, formatted_metric, read_sample_documents, summary_values
+from fastq_qc_support import SUMMARY_COLUMNS, as_list, read_sample_documents, summary_values
+from workflows.common.report_html import formatted
 from workflows.common.rule_logging import logging_to
 
 
@@ -10,7 +11,7 @@ def main(snakemake):
         lines = ["\t".join(["sample", *SUMMARY_COLUMNS])]
         for document in documents:
             values = summary_values(document)
-            lines.append("\t".join([document["sample"], *(formatted_metric(values[column]) for column in SUMMARY_COLUMNS)]))
+            lines.append("\t".join([document["sample"], *(formatted(values[column]) for column in SUMMARY_COLUMNS)]))
         with open(snakemake.output[0], "w", encoding="utf-8") as output:
             output.write("\n".join(lines) + "\n")
         logger.info("summarised %d samples", len(documents))
