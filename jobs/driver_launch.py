@@ -72,6 +72,10 @@ class DriverLauncher:
         """Start the spares now (a worker calls this when it starts)."""
         self._fill(dict(environment))
 
+    def spare_pids(self) -> list[int]:
+        with self._lock:
+            return [process.pid for process, _ in self._spares]
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

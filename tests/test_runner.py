@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -11,8 +12,9 @@ import psutil
 import pytest
 
 from jobs.catalogue import Catalogue
+from jobs.driver_launch import DriverLauncher
 from jobs.params import InvalidInputs, InvalidParameters
-from jobs.runner import cancel_run, execute_run, failure_of, prepare_run, resume_run
+from jobs.runner import cancel_run, driver_environment, execute_run, failure_of, prepare_run, resume_run
 from jobs.settings import load_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Store
@@ -201,3 +203,41 @@ def test_driver_and_supervisor_share_each_store(toy, texts, tmp_path, store_url)
     finished = execute_run(store, run.id, settings)
     assert finished.run_state == RunState.COMPLETE
     assert len(store.list_tasks(run.id)) == finished.jobs_total == 5
+
+
+def test_warm_spare_drivers_run_runs_and_fall_back_to_cold_starts(toy, texts, tmp_path, store, settings):
+    launcher = DriverLauncher(spares=1)
+    launcher.warm_up(driver_environment(settings))
+    try:
+        # A spare serves one run, then a fresh spare replaces it for the next.
+        for number in (1, 2):
+            run = prepare_run(store, toy, texts, {"label": f"warm {number}"}, tmp_path / f"warm{number}", "local", 1)
+            deadline = time.monotonic() + 60  # the replacement starts shortly after a hand-over
+            while not launcher.spare_pids():
+                assert time.monotonic() < deadline, "no spare driver was started"
+                time.sleep(0.1)
+            [spare] = launcher.spare_pids()
+            finished = execute_run(store, run.id, settings, launcher=launcher)
+            assert finished.run_state == RunState.COMPLETE, failure_of(store, finished)
+            assert finished.pid == spare  # the spare, not a fresh process, drove it
+            assert (tmp_path / f"warm{number}" / "results" / "total.txt").read_text().startswith(f"warm {number}")
+        # Another environment (settings changed since the spare started): a cold start.
+        changed = settings.model_copy(update={"cancel_grace_seconds": 6})
+        run = prepare_run(store, toy, texts, {}, tmp_path / "cold", "local", 1)
+        spares = launcher.spare_pids()
+        finished = execute_run(store, run.id, changed, launcher=launcher)
+        assert finished.run_state == RunState.COMPLETE and finished.pid not in spares
+    finally:
+        launcher.close()
+    assert launcher.spare_pids() == []
+
+
+def test_a_closed_worker_leaves_no_spare_behind(settings):
+    launcher = DriverLauncher(spares=2)
+    launcher.warm_up(driver_environment(settings))
+    pids = launcher.spare_pids()
+    assert len(pids) == 2
+    launcher.close()
+    for pid in pids:  # each read end-of-file and exited (close reaps them)
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
