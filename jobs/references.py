@@ -1,4 +1,4 @@
-"""Registered reference genomes, as the gateway and the command line reach them.
+"""Registered references (genomes and protein databases), as the gateway and the command line reach them.
 
 References are shared data: every tenant may list and use them; who may add or remove
 them is decided by the front doors (staff add, admins remove over HTTP). The registry
@@ -15,7 +15,14 @@ from jobs.files import FileNotFound, blob_path, get_file
 from jobs.params import FieldError, InvalidParameters
 from jobs.settings import Settings
 from jobs.store import Store
-from reference.errors import InvalidReferenceRequest, ReferenceDataError, ReferenceIntegrityError, ReferenceNotFound
+from reference.errors import (
+    InvalidReferenceRequest,
+    ReferenceDataError,
+    ReferenceIntegrityError,
+    ReferenceKindMismatch,
+    ReferenceNotFound,
+)
+from reference.fasta_check import GENOME
 from reference.prepare import DEFAULT_PRESETS
 from reference.registry import ReferenceRegistry, RegisteredReference
 
@@ -27,13 +34,14 @@ def registry(settings: Settings) -> ReferenceRegistry:
 
 def add_reference(settings: Settings, name: str, fasta: Path, version: int | str | None = None, description: str = "",
                   added_by: str = "", presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS,
-                  source_name: str | None = None) -> RegisteredReference:
-    return registry(settings).add(name, fasta, version, description, added_by, presets, source_name)
+                  source_name: str | None = None, kind: str = GENOME) -> RegisteredReference:
+    return registry(settings).add(name, fasta, version, description, added_by, presets, source_name, kind)
 
 
 def add_reference_from_upload(store: Store, settings: Settings, tenant_id: str, file_id: str, name: str,
                               version: int | str | None = None, description: str = "", added_by: str = "",
-                              presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS) -> RegisteredReference:
+                              presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS,
+                              kind: str = GENOME) -> RegisteredReference:
     """Register a FASTA the caller's tenant uploaded (``/v1/files``) as a reference.
 
     Raises ``FileNotFound`` when the file is not the tenant's and
@@ -45,7 +53,8 @@ def add_reference_from_upload(store: Store, settings: Settings, tenant_id: str, 
     path = blob_path(settings.home, stored)
     if not path.is_file():
         raise FileNotFound(f"no file with id {file_id}")
-    return add_reference(settings, name, path, version, description, added_by, presets, source_name=stored.name)
+    return add_reference(settings, name, path, version, description, added_by, presets, source_name=stored.name,
+                         kind=kind)
 
 
 def list_references(settings: Settings) -> list[RegisteredReference]:
@@ -60,17 +69,23 @@ def get_reference(settings: Settings, name: str, version: int | str) -> Register
     return registry(settings).get(name, version)
 
 
-def resolve_reference(settings: Settings, spec: str, full_check: bool = False) -> RegisteredReference:
-    """``NAME[@VERSION]`` -> the checked reference a run should use."""
-    return registry(settings).resolve(spec, full_check)
+def resolve_reference(settings: Settings, spec: str, full_check: bool = False,
+                      kind: str | None = None) -> RegisteredReference:
+    """``NAME[@VERSION]`` -> the checked reference a run should use; ``kind`` (genome,
+    protein) refuses the other kind with ``ReferenceKindMismatch``."""
+    return registry(settings).resolve(spec, full_check, kind)
 
 
 def remove_reference(settings: Settings, name: str, version: int | str) -> None:
     registry(settings).remove(name, version)
 
 
-# A workflow parameter that names a registered reference carries this JSON Schema format.
+# A workflow parameter that names a registered reference carries this JSON Schema format,
+# and may demand a kind (genome, protein) with the keyword next to it, e.g.
+#   database: {type: string, format: lsdih-reference, x-lsdih-reference-kind: protein}
+# JSON Schema validators ignore both; resolve_run_references applies them.
 REFERENCE_FORMAT = "lsdih-reference"
+REFERENCE_KIND_KEYWORD = "x-lsdih-reference-kind"
 
 
 def reference_params(schema: dict[str, Any]) -> list[str]:
@@ -79,19 +94,27 @@ def reference_params(schema: dict[str, Any]) -> list[str]:
             if isinstance(spec, dict) and spec.get("format") == REFERENCE_FORMAT]
 
 
+def reference_kind(schema: dict[str, Any], name: str) -> str | None:
+    """The kind a reference parameter demands (its ``x-lsdih-reference-kind``), or None for any."""
+    return schema.get("properties", {}).get(name, {}).get(REFERENCE_KIND_KEYWORD)
+
+
 def resolve_run_references(settings: Settings, schema: dict[str, Any], params: dict[str, Any]) -> dict[str, RegisteredReference]:
     """Parameter name -> the checked reference each reference parameter names; raises
-    InvalidParameters naming the parameter when one is unknown or damaged."""
+    InvalidParameters naming the parameter when one is unknown, damaged or of the wrong
+    kind (a genome where the parameter demands a protein database, or the reverse)."""
     found: dict[str, RegisteredReference] = {}
     errors: list[FieldError] = []
     for name in reference_params(schema):
         spec = params.get(name)
         if not spec:
             continue
-        expected = "a registered reference NAME[@VERSION] (lsdih reference list)"
+        kind = reference_kind(schema, name)
+        what = {"genome": "reference genome", "protein": "protein database"}.get(kind, "reference")
+        expected = f"a registered {what} NAME[@VERSION] (lsdih reference list)"
         try:
-            found[name] = resolve_reference(settings, spec)
-        except (ReferenceNotFound, InvalidReferenceRequest) as error:
+            found[name] = resolve_reference(settings, spec, kind=kind)
+        except (ReferenceNotFound, InvalidReferenceRequest, ReferenceKindMismatch) as error:
             errors.append(FieldError(name, expected, spec, str(error)))
         except ReferenceDataError:
             errors.append(FieldError(name, expected, spec, f"reference {spec} failed its integrity check; "

@@ -42,3 +42,7 @@ class ReferenceNotFound(ReferenceDataError, LookupError):
 
 class ReferenceExists(ReferenceDataError):
     """The name and version are taken; registered versions never change."""
+
+
+class ReferenceKindMismatch(ReferenceDataError):
+    """A reference of one kind (genome, protein database) where the other is needed."""

@@ -1,12 +1,16 @@
-"""Read a genome FASTA (plain or gzip) once, checking it and digesting every sequence.
+"""Read a genome or protein FASTA (plain or gzip) once, checking it and digesting every sequence.
 
-A genome FASTA here is: headers ``>NAME[ DESCRIPTION]`` where NAME is a legal SAM
+A reference FASTA here is: headers ``>NAME[ DESCRIPTION]`` where NAME is a legal SAM
 reference name (the SAM specification's ``[0-9A-Za-z!#$%&+./:;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*``,
-so it can appear in BAM and VCF headers), unique in the file; each followed by at least
-one base; sequence lines hold IUPAC nucleotide codes only (``ACGTUMRWSYKVHDBN``, either
-case; no gaps, spaces or ``*``). Blank lines and Windows line ends are accepted. The
-file is read in pieces of at most 1 MiB, so a genome written on one line per chromosome
-needs no more memory than a wrapped one.
+so it can appear in BAM and VCF headers, and UniProt's ``sp|P69905|HBA_HUMAN`` passes),
+unique in the file; each followed by at least one residue; sequence lines hold, for a
+genome, IUPAC nucleotide codes only (``ACGTUMRWSYKVHDBN``), for a protein database
+IUPAC amino-acid codes only (the 20 standard residues ``ACDEFGHIKLMNPQRSTVWY`` and
+``BZJUOX``), either case; no gaps, spaces or ``*``. A translated stop ``*`` is refused
+even at the end of a protein: the stored sequence, its digests and any search then see
+residues only (strip it, e.g. ``sed '/^>/!s/\\*$//'``). Blank lines and Windows line ends
+are accepted. The file is read in pieces of at most 1 MiB, so a genome written on one
+line per chromosome needs no more memory than a wrapped one.
 """
 
 from __future__ import annotations
@@ -20,9 +24,19 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from reference.digests import SequenceDigester
-from reference.errors import FastaFormatError
+from reference.errors import FastaFormatError, InvalidReferenceRequest
 
 IUPAC_NUCLEOTIDES = b"ACGTUMRWSYKVHDBNacgtumrwsykvhdbn"
+IUPAC_AMINO_ACIDS = b"ACDEFGHIKLMNPQRSTVWYBZJUOXacdefghiklmnpqrstvwybzjuox"
+GENOME = "genome"
+PROTEIN = "protein"
+KINDS = (GENOME, PROTEIN)
+# Per kind: the legal sequence bytes and what an illegal one's error says is allowed.
+ALPHABETS = {
+    GENOME: (IUPAC_NUCLEOTIDES, "only IUPAC nucleotide codes (ACGTUMRWSYKVHDBN, either case) are allowed in a genome"),
+    PROTEIN: (IUPAC_AMINO_ACIDS, "only IUPAC amino-acid codes (ACDEFGHIKLMNPQRSTVWY and BZJUOX, either case; "
+              "no '*', '-' or spaces) are allowed in a protein database"),
+}
 SAM_REFERENCE_NAME = re.compile(r"[0-9A-Za-z!#$%&+./:;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*\Z")
 READ_PIECE_BYTES = 1 << 20
 MAX_HEADER_BYTES = 1 << 16
@@ -88,9 +102,16 @@ def read_line_pieces(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool, bool]
         at_line_start = ends_line
 
 
-def _first_illegal(piece: bytes) -> int:
+def check_kind(kind: str) -> str:
+    """``kind`` itself when it is a reference kind (genome, protein), else :class:`InvalidReferenceRequest`."""
+    if kind not in KINDS:
+        raise InvalidReferenceRequest(f"invalid reference kind {kind!r}: choose from {', '.join(KINDS)}")
+    return kind
+
+
+def _first_illegal(piece: bytes, alphabet: bytes) -> int:
     for index, code in enumerate(piece):
-        if code not in IUPAC_NUCLEOTIDES:
+        if code not in alphabet:
             return index
     raise AssertionError("called on a piece without illegal characters")
 
@@ -113,8 +134,10 @@ def _parse_header(path: str, header: bytes, line: int) -> tuple[str, str]:
     return name, parts[1] if len(parts) > 1 else ""
 
 
-def scan_fasta(path: Path, sink: SequenceSink | None = None, label: str | None = None) -> list[SequenceSummary]:
-    """Check a genome FASTA and return one summary per sequence, in file order.
+def scan_fasta(path: Path, sink: SequenceSink | None = None, label: str | None = None,
+               kind: str = GENOME) -> list[SequenceSummary]:
+    """Check a genome (or, with ``kind="protein"``, a protein) FASTA and return one
+    summary per sequence, in file order.
 
     Raises :class:`FastaFormatError` at the first defect, naming the file, the line and
     the sequence. When ``sink`` is given it receives every sequence as it is read; the
@@ -122,6 +145,7 @@ def scan_fasta(path: Path, sink: SequenceSink | None = None, label: str | None =
     in errors (default: its path).
     """
     label = label or str(path)
+    alphabet, allowed = ALPHABETS[check_kind(kind)]
     summaries: list[SequenceSummary] = []
     first_line: dict[str, int] = {}
     name: str | None = None
@@ -135,7 +159,8 @@ def scan_fasta(path: Path, sink: SequenceSink | None = None, label: str | None =
         if name is None:
             return
         if digester.length == 0:
-            raise FastaFormatError(label, "sequence has no bases", line=header_line, sequence=name)
+            raise FastaFormatError(label, "sequence has no bases" if kind == GENOME else "sequence has no residues",
+                                   line=header_line, sequence=name)
         if sink is not None:
             sink.end()
         summaries.append(SequenceSummary(name, description, digester.length, digester.md5(), digester.refget()))
@@ -179,12 +204,11 @@ def scan_fasta(path: Path, sink: SequenceSink | None = None, label: str | None =
                     continue
                 if name is None:
                     raise FastaFormatError(label, "sequence data before the first '>' header", line=line)
-                if piece.translate(None, IUPAC_NUCLEOTIDES):
-                    index = _first_illegal(piece)
+                if piece.translate(None, alphabet):
+                    index = _first_illegal(piece, alphabet)
                     raise FastaFormatError(
                         label, f"illegal character {chr(piece[index])!r} at column {column_offset + index + 1}: "
-                        "only IUPAC nucleotide codes "
-                        "(ACGTUMRWSYKVHDBN, either case) are allowed in a genome", line=line, sequence=name)
+                        + allowed, line=line, sequence=name)
                 column_offset += len(piece)
                 digester.update(piece)
                 if sink is not None:

@@ -1,13 +1,18 @@
-"""Turn a genome FASTA into a prepared reference folder, and check one later.
+"""Turn a genome or protein FASTA into a prepared reference folder, and check one later.
 
 A prepared folder holds:
 
 | file | what |
 |---|---|
-| ``reference.fa.gz`` | the sequences, BGZF-compressed, lines of 60 bases, case and headers kept |
+| ``reference.fa.gz`` | the sequences, BGZF-compressed, lines of 60 bases (residues), case and headers kept |
 | ``reference.fa.gz.fai``, ``reference.fa.gz.gzi`` | samtools faidx indexes (pysam) |
-| ``reference.<preset>.mmi`` | minimap2 indexes (mappy), ``sr`` always, others on request |
-| ``reference.json`` | per-sequence name, length, MD5, refget digest; the collection digest; size and SHA-256 of every file above |
+| ``reference.<preset>.mmi`` | genomes only: minimap2 indexes (mappy), ``sr`` always, others on request |
+| ``reference.json`` | the kind; per-sequence name, length, MD5, refget digest; the collection digest; size and SHA-256 of every file above |
+
+The kind is ``genome`` (IUPAC nucleotide codes) or ``protein`` (IUPAC amino-acid codes, a
+protein database for peptide searches). A protein reference has no minimap2 index; its
+digests are defined as a genome's (refget and seqcol digest any sequence). Manifests
+written before kinds existed have no ``kind`` and are genomes.
 
 The FASTA is checked while it is read (``reference.fasta_check``); everything is written
 into a hidden temporary folder next to the destination, which is renamed into place only
@@ -34,7 +39,7 @@ import pysam.version
 from reference.bgzf import BgzfWriter, default_threads
 from reference.digests import SequenceDigester, collection_attribute_digests, collection_digest
 from reference.errors import FastaFormatError, ReferenceDataError, ReferenceIntegrityError
-from reference.fasta_check import SequenceSummary, read_line_pieces, scan_fasta
+from reference.fasta_check import GENOME, PROTEIN, SequenceSummary, check_kind, read_line_pieces, scan_fasta
 
 FORMAT = "lsdih-reference/1"
 MANIFEST_NAME = "reference.json"
@@ -62,6 +67,11 @@ class PreparedReference:
         return self.manifest["collection_digest"]
 
     @property
+    def kind(self) -> str:
+        """``genome`` or ``protein`` (a manifest without a kind predates protein references)."""
+        return self.manifest.get("kind", GENOME)
+
+    @property
     def sequences(self) -> list[dict]:
         """One ``{"name", "description", "length", "md5", "refget"}`` per sequence, in file order."""
         return self.manifest["sequences"]
@@ -70,6 +80,8 @@ class PreparedReference:
         """The ``.mmi`` for a minimap2 preset; ``ReferenceDataError`` when it was not built."""
         file_name = self.manifest["minimap2_indexes"].get(preset)
         if file_name is None:
+            if self.kind == PROTEIN:
+                raise ReferenceDataError(f"{self.folder}: a protein database has no minimap2 index")
             built = ", ".join(sorted(self.manifest["minimap2_indexes"]))
             raise ReferenceDataError(f"{self.folder}: no minimap2 index for preset {preset!r} (built: {built})")
         return self.folder / file_name
@@ -117,7 +129,14 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_presets(presets: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def _check_presets(presets: tuple[str, ...] | list[str], kind: str = GENOME) -> tuple[str, ...]:
+    if kind == PROTEIN:
+        asked = [preset for preset in presets if preset not in DEFAULT_PRESETS]
+        if asked:
+            raise ReferenceDataError(
+                f"minimap2 preset(s) {', '.join(map(repr, asked))} given for a protein database; "
+                "minimap2 indexes are built for genomes only")
+        return ()
     chosen = tuple(dict.fromkeys(["sr", *presets]))
     unknown = [preset for preset in chosen if preset not in MINIMAP2_PRESETS]
     if unknown:
@@ -126,11 +145,11 @@ def _check_presets(presets: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _build(fasta: Path, staging: Path, presets: tuple[str, ...], source_name: str, threads: int) -> dict:
+def _build(fasta: Path, staging: Path, presets: tuple[str, ...], source_name: str, threads: int, kind: str) -> dict:
     bgzf_path = staging / FASTA_NAME
     with BgzfWriter(bgzf_path, threads=threads) as handle:
         writer = _WrappedFastaWriter(handle)
-        summaries: list[SequenceSummary] = scan_fasta(fasta, writer, label=source_name)
+        summaries: list[SequenceSummary] = scan_fasta(fasta, writer, label=source_name, kind=kind)
     try:
         pysam.faidx(str(bgzf_path))
     except pysam.SamtoolsError as error:
@@ -150,6 +169,7 @@ def _build(fasta: Path, staging: Path, presets: tuple[str, ...], source_name: st
         files[path.name] = {"size": path.stat().st_size, "sha256": _file_sha256(path)}
     return {
         "format": FORMAT,
+        "kind": kind,
         "source": {"file_name": Path(source_name).name, "size": fasta.stat().st_size, "sha256": _file_sha256(fasta)},
         "sequence_count": len(summaries),
         "total_length": sum(lengths),
@@ -157,7 +177,8 @@ def _build(fasta: Path, staging: Path, presets: tuple[str, ...], source_name: st
         "collection_attributes": collection_attribute_digests(names, lengths, refgets),
         "sequences": [summary.as_dict() for summary in summaries],
         "minimap2_indexes": indexes,
-        "tools": {"pysam": pysam.__version__, "htslib": pysam.version.__htslib_version__, "mappy": _mappy_version()},
+        "tools": {"pysam": pysam.__version__, "htslib": pysam.version.__htslib_version__,
+                  **({"mappy": _mappy_version()} if kind == GENOME else {})},
         "files": files,
     }
 
@@ -177,21 +198,26 @@ def staging_folder(destination: Path) -> Path:
 
 
 def prepare_reference(fasta: Path, output: Path, presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS,
-                      source_name: str | None = None, threads: int | None = None) -> PreparedReference:
+                      source_name: str | None = None, threads: int | None = None,
+                      kind: str = GENOME) -> PreparedReference:
     """Check ``fasta`` (plain or gzip) and write a prepared reference folder at ``output``.
 
-    ``presets`` names the minimap2 indexes to build besides ``sr`` (``map-ont``,
+    ``kind`` is ``genome`` (nucleotides, minimap2 indexes) or ``protein`` (amino acids,
+    no minimap2 index: ``presets`` may then hold only the default ``sr``, which is not
+    built). ``presets`` names the minimap2 indexes to build besides ``sr`` (``map-ont``,
     ``map-pb``, ``map-hifi``). ``source_name`` names the FASTA in errors and in
     ``reference.json`` (default: its path; an uploaded file's own name is better than its
     storage path). ``threads`` bounds the threads compressing and indexing (default: up
     to 4, as the CPUs allow). ``output`` must not exist; its parent is created. Raises
     :class:`FastaFormatError` for a defective FASTA (nothing is left behind),
     :class:`FileExistsError` when ``output`` exists, :class:`ReferenceDataError` for an
-    unknown preset or a tool failure.
+    unknown preset, a preset for a protein database, or a tool failure, and
+    :class:`InvalidReferenceRequest` for an unknown kind.
     """
     fasta = Path(fasta)
     output = Path(output)
-    chosen = _check_presets(presets)
+    check_kind(kind)
+    chosen = _check_presets(presets, kind)
     if not fasta.is_file():
         raise FastaFormatError(source_name or str(fasta), "no such file")
     if output.exists():
@@ -200,7 +226,7 @@ def prepare_reference(fasta: Path, output: Path, presets: tuple[str, ...] | list
     staging = staging_folder(output)
     staging.mkdir()
     try:
-        manifest = _build(fasta, staging, chosen, source_name or str(fasta), threads or default_threads())
+        manifest = _build(fasta, staging, chosen, source_name or str(fasta), threads or default_threads(), kind)
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
         _rename_into_place(staging, output)
     except BaseException:

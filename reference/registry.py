@@ -1,5 +1,9 @@
 """The reference registry: named, versioned, immutable prepared references in a folder.
 
+A reference is a genome (the default) or a protein database (``kind="protein"``, see
+``reference.prepare``); :meth:`ReferenceRegistry.resolve` can demand a kind, as a
+workflow parameter does (``jobs.references``).
+
 Layout under the registry root (the data directory in lsdih)::
 
     references/<name>/<version>/    a prepared folder (``reference.prepare``) plus entry.json
@@ -46,8 +50,10 @@ from reference.errors import (
     InvalidReferenceRequest,
     ReferenceExists,
     ReferenceIntegrityError,
+    ReferenceKindMismatch,
     ReferenceNotFound,
 )
+from reference.fasta_check import GENOME, PROTEIN, check_kind
 from reference.prepare import DEFAULT_PRESETS, PreparedReference, load_prepared, prepare_reference, verify
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -56,6 +62,8 @@ ENTRY_NAME = "entry.json"
 MAX_DESCRIPTION = 1000
 REFERENCES_FOLDER = "references"
 STALE_STAGING_SECONDS = 24 * 3600
+# How messages name a reference of each kind.
+KIND_PHRASES = {GENOME: "a genome", PROTEIN: "a protein database"}
 
 
 @dataclass(frozen=True)
@@ -75,11 +83,16 @@ class RegisteredReference:
     def spec(self) -> str:
         return f"{self.name}@{self.version}"
 
+    @property
+    def kind(self) -> str:
+        """``genome`` or ``protein``."""
+        return self.prepared.kind
+
     def as_dict(self) -> dict:
         """Everything a listing shows: metadata, digests, sequences, indexes (no paths)."""
         manifest = self.prepared.manifest
         return {
-            "name": self.name, "version": self.version, "description": self.description,
+            "name": self.name, "version": self.version, "kind": self.kind, "description": self.description,
             "added_at": self.added_at, "added_by": self.added_by,
             "collection_digest": manifest["collection_digest"],
             "sequence_count": manifest["sequence_count"], "total_length": manifest["total_length"],
@@ -197,15 +210,25 @@ class ReferenceRegistry:
         """One version, without checking its files."""
         return self._load(check_name(name), check_version(version))
 
-    def resolve(self, spec: str, full_check: bool = False) -> RegisteredReference:
-        """``NAME[@VERSION]`` (latest when omitted), checked before use (see the module docstring)."""
+    def resolve(self, spec: str, full_check: bool = False, kind: str | None = None) -> RegisteredReference:
+        """``NAME[@VERSION]`` (latest when omitted), checked before use (see the module docstring).
+
+        With ``kind`` (``genome`` or ``protein``), a reference of the other kind raises
+        :class:`ReferenceKindMismatch` before its files are checked.
+        """
         name, version = parse_spec(spec)
+        if kind is not None:
+            check_kind(kind)
         if version is None:
             versions = self._versions(name)
             if not versions:
                 raise ReferenceNotFound(f"no reference named {name!r}")
             version = versions[-1]
         registered = self._load(name, version)
+        if kind is not None and registered.kind != kind:
+            raise ReferenceKindMismatch(
+                f"{registered.spec} is {KIND_PHRASES.get(registered.kind, registered.kind)}, "
+                f"this parameter needs {KIND_PHRASES[kind]}")
         if full_check:
             verify(registered.folder)
         else:
@@ -235,12 +258,15 @@ class ReferenceRegistry:
 
     def add(self, name: str, fasta: Path, version: int | str | None = None, description: str = "",
             added_by: str = "", presets: tuple[str, ...] | list[str] = DEFAULT_PRESETS,
-            source_name: str | None = None) -> RegisteredReference:
+            source_name: str | None = None, kind: str = GENOME) -> RegisteredReference:
         """Check, prepare and register ``fasta`` as ``name`` (next version unless given).
 
         ``source_name`` is the FASTA's name to record (default: the file's own name).
+        ``kind``: ``genome`` or ``protein`` (a protein database; no minimap2 presets).
+        Versions of one name may differ in kind; a run's parameter checks the one it gets.
         """
         check_name(name)
+        check_kind(kind)
         wanted = check_version(version) if version is not None else None
         if len(description) > MAX_DESCRIPTION:
             raise InvalidReferenceRequest(f"description longer than {MAX_DESCRIPTION} characters")
@@ -251,13 +277,13 @@ class ReferenceRegistry:
         _sweep(staging_root)
         staging = staging_root / uuid.uuid4().hex
         try:
-            prepared = prepare_reference(fasta, staging, presets, source_name)
+            prepared = prepare_reference(fasta, staging, presets, source_name, kind=kind)
             with self._locked(name):
                 chosen = wanted if wanted is not None else max(self._versions(name), default=0) + 1
                 destination = self._version_folder(name, chosen)
                 if destination.exists():
                     raise self._exists(name, chosen)
-                entry = {"name": name, "version": chosen, "description": description, "added_at": _now(),
+                entry = {"name": name, "version": chosen, "kind": kind, "description": description, "added_at": _now(),
                          "added_by": added_by, "collection_digest": prepared.collection_digest,
                          "files": _file_stats(staging)}
                 (staging / ENTRY_NAME).write_text(json.dumps(entry, indent=2) + "\n")

@@ -13,15 +13,18 @@ from pathlib import Path
 import pytest
 
 from jobs.catalogue import Catalogue
+from jobs.references import add_reference
 from jobs.runner import execute_run, failure_of, prepare_run
 from jobs.settings import get_settings, load_settings
 from jobs.states import RunState
 from jobs.store import Store, dispose_engines
+from reference.prepare import prepare_reference
 from tests.conftest import PROJECT_ROOT
 from workflows.common.peptide_search import (
     SequenceFileError,
     accepted_peptides,
     assign_q_values,
+    read_proteins,
     read_psm_table,
     write_psm_table,
 )
@@ -76,9 +79,10 @@ def completed_run(tmp_path_factory, isolated_home):
     (some 110 of them hit) protein groups."""
     data = tmp_path_factory.mktemp("peptide_search_data")
     simulated = simulation.write_data(data, 150, 250, seed=21, files={"alpha.mgf": 100, "beta.mgf": 100})
-    # beta comes gzip-compressed, as uploads may be.
+    # beta and the proteins come gzip-compressed, as uploads may be.
     (data / "beta.mgf.gz").write_bytes(gzip.compress((data / "beta.mgf").read_bytes()))
-    inputs = {"spectra": [data / "alpha.mgf", data / "beta.mgf.gz"], "proteins": [data / "proteins.fasta"]}
+    (data / "proteins.fasta.gz").write_bytes(gzip.compress((data / "proteins.fasta").read_bytes()))
+    inputs = {"spectra": [data / "alpha.mgf", data / "beta.mgf.gz"], "proteins": [data / "proteins.fasta.gz"]}
     workdir = tmp_path_factory.mktemp("peptide_search_run")
     run, store = run_workflow(workdir, inputs, {"fdr_threshold": FDR})
     assert run.run_state == RunState.COMPLETE, failure_of(store, run)
@@ -171,6 +175,47 @@ def test_malformed_mgf_fails_naming_file_and_record(tmp_path, isolated_home):
     assert failure.rule == "search_sample"
     assert "broken.mgf: record 2 (second): no PEPMASS" in failure.log_tail
     assert "Traceback" not in failure.log_tail
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("proteins", "params", "message"), [
+    (False, {}, "no proteins: give a FASTA as the proteins input or name a registered protein database"),
+    (True, {"database": "uniprot"}, "the registered protein database 'uniprot' was not resolved (run through lsdih)"),
+], ids=["neither", "unresolved"])
+def test_the_protein_source_must_be_one_of_input_and_database(tmp_path, isolated_home, proteins, params, message):
+    data = WORKFLOW / ".test" / "data"
+    inputs = {"spectra": [data / "run_a.mgf"], **({"proteins": [data / "proteins.fasta"]} if proteins else {})}
+    run, store = run_workflow(tmp_path / "run", inputs, params)
+    assert run.run_state != RunState.COMPLETE
+    assert message in " ".join(failure_of(store, run).log_tail.split())
+
+
+@pytest.mark.slow
+def test_a_proteins_input_and_a_registered_database_together_are_refused(tmp_path, isolated_home):
+    data = WORKFLOW / ".test" / "data"
+    settings = load_settings()
+    database = add_reference(settings, "sim", data / "proteins.fasta", kind="protein")
+    store = Store(settings.store_url)
+    inputs = {"spectra": [data / "run_a.mgf"], "proteins": [data / "proteins.fasta"]}
+    run = prepare_run(store, Catalogue().get("peptide-search"), inputs, {"database": "sim"}, tmp_path / "run", "local", 1,
+                      references={"database": database})
+    run = execute_run(store, run.id, settings)
+    assert run.run_state != RunState.COMPLETE
+    assert "give either a proteins FASTA input or a registered protein database (parameter database), not both" in \
+        " ".join(failure_of(store, run).log_tail.split())
+
+
+def test_proteins_are_read_plain_gzip_or_bgzf_and_a_damaged_stream_is_named(tmp_path):
+    plain = WORKFLOW / ".test" / "data" / "proteins.fasta"
+    expected = read_proteins(plain)
+    compressed = tmp_path / "proteins.fasta.gz"
+    compressed.write_bytes(gzip.compress(plain.read_bytes()))
+    prepared = prepare_reference(plain, tmp_path / "prepared", kind="protein")
+    assert read_proteins(compressed) == read_proteins(prepared.fasta) == expected
+    truncated = tmp_path / "truncated.fasta.gz"
+    truncated.write_bytes(compressed.read_bytes()[:-40])
+    with pytest.raises(SequenceFileError, match="truncated.fasta.gz: cannot be read"):
+        read_proteins(truncated)
 
 
 def test_committed_test_data_is_reproducible(tmp_path):

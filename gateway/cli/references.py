@@ -1,8 +1,9 @@
-"""``lsdih reference``: centre staff register reference genomes in the data directory."""
+"""``lsdih reference``: centre staff register reference genomes and protein databases in the data directory."""
 
 from __future__ import annotations
 
 import getpass
+from enum import Enum
 from pathlib import Path
 from typing import NoReturn, Optional
 
@@ -17,15 +18,22 @@ from reference.errors import (
     ReferenceDataError,
     ReferenceIntegrityError,
 )
+from reference.fasta_check import GENOME
 from reference.prepare import MINIMAP2_PRESETS
 from reference.registry import RegisteredReference, parse_spec
 
 app = typer.Typer(
-    help=("Register reference genomes (FASTA -> BGZF, faidx, minimap2 indexes, refget digests). "
+    help=("Register reference genomes (FASTA -> BGZF, faidx, minimap2 indexes, refget digests) and protein "
+          "databases (--kind protein: BGZF, faidx, refget digests). "
           "Exit codes: 1 for a defective FASTA or reference files that fail their check, "
           "2 for a bad name or version, a missing reference or a version that exists."),
     no_args_is_help=True,
 )
+
+
+class Kind(str, Enum):
+    genome = "genome"
+    protein = "protein"
 
 
 def _fail(error: ReferenceDataError) -> NoReturn:
@@ -33,47 +41,57 @@ def _fail(error: ReferenceDataError) -> NoReturn:
     fail(escape(str(error)), 1 if data_problem else 2)
 
 
+def _unit(registered: RegisteredReference) -> str:
+    return "bp" if registered.kind == GENOME else "aa"
+
+
 def _summary_line(registered: RegisteredReference) -> str:
     manifest = registered.prepared.manifest
-    return (f"{registered.spec:<28} {manifest['sequence_count']:>5} seq {manifest['total_length']:>13,} bp  "
-            f"{manifest['collection_digest']}  {registered.description}")
+    return (f"{registered.spec:<28} {registered.kind:<7} {manifest['sequence_count']:>5} seq "
+            f"{manifest['total_length']:>13,} {_unit(registered)}  {manifest['collection_digest']}  "
+            f"{registered.description}")
 
 
 def _print_details(registered: RegisteredReference, versions: list[int]) -> None:
     document = registered.as_dict()
     out.print(f"{registered.spec}  (versions: {', '.join(map(str, versions))})", markup=False)
-    for key in ("description", "added_at", "added_by", "source_file_name", "collection_digest",
+    for key in ("kind", "description", "added_at", "added_by", "source_file_name", "collection_digest",
                 "sequence_count", "total_length"):
         out.print(f"  {key:<18} {document[key]}", markup=False)
-    out.print(f"  {'minimap2 presets':<18} {', '.join(document['minimap2_presets'])}", markup=False)
+    if registered.kind == GENOME:
+        out.print(f"  {'minimap2 presets':<18} {', '.join(document['minimap2_presets'])}", markup=False)
     out.print(f"  {'folder':<18} {registered.folder}", markup=False)
     out.print("  sequences:", markup=False)
     for sequence in document["sequences"]:
-        out.print(f"    {sequence['name']:<24} {sequence['length']:>13,} bp  md5 {sequence['md5']}  {sequence['refget']}",
+        out.print(f"    {sequence['name']:<24} {sequence['length']:>13,} {_unit(registered)}  md5 {sequence['md5']}  {sequence['refget']}",
                   markup=False)
 
 
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="Reference name: 1-64 letters, digits, '.', '_', '-'."),
-    fasta: Path = typer.Argument(..., help="Genome FASTA, plain or gzip; IUPAC nucleotide codes only."),
+    fasta: Path = typer.Argument(..., help="FASTA, plain or gzip: IUPAC nucleotide codes only for a genome, "
+                                 "IUPAC amino-acid codes only for a protein database."),
+    kind: Kind = typer.Option(Kind.genome, "--kind", help="genome (nucleotides; minimap2 indexes) or protein "
+                              "(a protein database for peptide-search; no minimap2 index)."),
     version: Optional[int] = typer.Option(None, "--version", min=1,
                                           help="Version number (default: one more than the highest; 1 for a new name)."),
     description: str = typer.Option("", "--description", help="What the reference is (free text)."),
     preset: list[str] = typer.Option(
         [], "--preset", help=f"Also build this minimap2 index ({', '.join(MINIMAP2_PRESETS[1:])}); repeatable. "
-        "The short-read 'sr' index is always built."),
+        "The short-read 'sr' index is always built for a genome; a protein database takes none."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """Check a FASTA and register it: BGZF copy, .fai/.gzi, minimap2 indexes and digests.
+    """Check a FASTA and register it: BGZF copy, .fai/.gzi, minimap2 indexes (genomes) and digests.
 
     A defective FASTA (empty, no sequences, an empty sequence, duplicate names, characters
-    other than IUPAC nucleotide codes) is refused with the file, line and sequence named,
-    and nothing is registered. A version, once added, never changes.
+    other than IUPAC nucleotide codes, or amino-acid codes for --kind protein, where '*'
+    is refused too) is refused with the file, line, column and sequence named, and nothing
+    is registered. A version, once added, never changes.
     """
     try:
         registered = add_reference(settings(), name, fasta, version, description,
-                                   added_by=f"cli:{getpass.getuser()}", presets=preset)
+                                   added_by=f"cli:{getpass.getuser()}", presets=preset, kind=kind.value)
     except ReferenceDataError as error:
         _fail(error)
     if as_json:
@@ -85,7 +103,7 @@ def add(
 
 @app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
-    """List every version of every registered reference with its collection digest."""
+    """List every version of every registered reference with its kind and collection digest."""
     try:
         registered = list_references(settings())
     except ReferenceDataError as error:
@@ -106,7 +124,7 @@ def show(
                                 help="Recompute every digest from the stored files instead of the quick size/time check."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """Show one version: metadata, per-sequence length, MD5 and refget digest; checks its files."""
+    """Show one version: kind, metadata, per-sequence length, MD5 and refget digest; checks its files."""
     current = settings()
     try:
         registered = resolve_reference(current, reference, full_check=verify)

@@ -126,3 +126,48 @@ def test_damaged_reference_files_are_a_409_not_a_500(client, keys, gateway_setti
         assert response.json()["code"] == "integrity_error"
         assert "reference.json is not valid JSON" in response.json()["msg"]
         assert str(gateway_settings.home) not in response.text
+
+
+PROTEINS = b">sp|P1|ONE first protein\nMKVLAAGIKRWYHE\n>sp|P2|TWO\nmstnpkpqrk\n"
+
+
+def test_a_protein_database_is_added_with_its_kind(client, keys):
+    file_id = _upload(client, keys.staff, PROTEINS, name="proteins.fasta")
+    response = _add(client, keys.staff, file_id, name="uniprot", kind="protein")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["kind"], body["minimap2_presets"], body["total_length"]) == ("protein", [], 24)
+    second = body["sequences"][1]
+    assert (second["name"], second["length"]) == ("sp|P2|TWO", 10)
+    assert second["md5"] == hashlib.md5(b"MSTNPKPQRK").hexdigest()  # upper-cased, as refget says
+    assert second["refget"] == "SQ." + base64.urlsafe_b64encode(hashlib.sha512(b"MSTNPKPQRK").digest()[:24]).decode()
+    assert _add(client, keys.staff, _upload(client, keys.staff)).json()["kind"] == "genome"  # the default
+    listed = client.get("/v1/references", headers=keys.acme).json()["references"]
+    assert [(r["name"], r["kind"]) for r in listed] == [("phage", "genome"), ("uniprot", "protein")]
+    assert client.get("/v1/references/uniprot/1", headers=keys.acme).json() == body
+
+
+def test_protein_defects_and_presets_are_422(client, keys, gateway_settings):
+    stops = _upload(client, keys.staff, b">p1\nMKVL*\n", name="stops.fasta")
+    response = _add(client, keys.staff, stops, kind="protein")
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["msg"] == "the file is not a usable protein FASTA"
+    [problem] = body["errors"]
+    assert problem["path"] == "file_id" and problem["expected"] == "a protein FASTA"
+    assert problem["message"].startswith("stops.fasta, line 2, sequence 'p1': illegal character '*' at column 5")
+    proteins = _upload(client, keys.staff, PROTEINS, name="proteins.fasta")
+    genome_refused = _add(client, keys.staff, proteins)  # a genome by default
+    assert genome_refused.status_code == 422 and "IUPAC nucleotide codes" in genome_refused.text
+    with_presets = _add(client, keys.staff, proteins, kind="protein", presets=["map-ont"])
+    assert with_presets.status_code == 422 and "genomes only" in with_presets.json()["msg"]
+    assert _add(client, keys.staff, proteins, kind="rna").status_code == 422
+    assert str(gateway_settings.home) not in with_presets.text
+    assert client.get("/v1/references", headers=keys.staff).json()["references"] == []
+
+
+def test_openapi_documents_the_kind(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    kind = schemas["ReferenceCreate"]["properties"]["kind"]
+    assert kind["default"] == "genome" and kind["enum"] == ["genome", "protein"]
+    assert "kind" in schemas["ReferenceSummary"]["required"]

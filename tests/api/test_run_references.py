@@ -1,5 +1,6 @@
 """Runs that name a registered reference: resolved at submission, handed to the workflow,
-recorded in the run's provenance and checked again before the run executes."""
+recorded in the run's provenance and checked again before the run executes; a parameter
+that demands a kind (genome, protein database) refuses the other."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from jobs.references import add_reference, check_run_references, run_provenance
+from jobs.params import InvalidParameters
+from jobs.references import add_reference, check_run_references, resolve_run_references, run_provenance
 from reference.errors import ReferenceIntegrityError
 from tests.api.test_runs import wait
+from workflows.common.peptide_search import read_proteins
 
 pytestmark = pytest.mark.slow
 
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 SEQUENCES = {"chrA": "ACGTTGCAAC" * 30, "chrB": "GGGTTTAAAC" * 12}
 
 
@@ -75,7 +79,7 @@ def test_the_driver_checks_the_recorded_digest_again(gateway_settings, genome):
 
 
 def test_align_variants_on_a_registered_reference_through_the_api(client, keys, gateway_settings):
-    data = Path(__file__).resolve().parents[2] / "workflows" / "align-variants" / ".test" / "data"
+    data = WORKFLOWS / "align-variants" / ".test" / "data"
     registered = add_reference(gateway_settings, "testgenome", data / "reference.fasta")
     reads = []
     for name in ("sample_a_R1.fastq.gz", "sample_a_R2.fastq.gz"):
@@ -90,3 +94,75 @@ def test_align_variants_on_a_registered_reference_through_the_api(client, keys, 
     assert run["provenance"]["references"]["reference"]["collection_digest"] == registered.prepared.collection_digest
     summary = client.get(f"/v1/runs/{run['id']}/outputs/results/summary.tsv", headers=keys.acme).text
     assert summary.splitlines()[1].startswith("sample_a\t")
+
+
+@pytest.fixture
+def protein_database(gateway_settings):
+    return add_reference(gateway_settings, "testproteins", WORKFLOWS / "peptide-search" / ".test" / "data" / "proteins.fasta",
+                         kind="protein")
+
+
+def test_a_parameter_demanding_a_kind_refuses_the_other(gateway_settings, genome, protein_database):
+    schema = {"properties": {
+        "database": {"type": "string", "format": "lsdih-reference", "x-lsdih-reference-kind": "protein"},
+        "genome": {"type": "string", "format": "lsdih-reference", "x-lsdih-reference-kind": "genome"},
+        "any": {"type": "string", "format": "lsdih-reference"},
+    }}
+    found = resolve_run_references(gateway_settings, schema, {"database": "testproteins", "genome": "tiny",
+                                                              "any": "testproteins@1"})
+    assert {name: registered.kind for name, registered in found.items()} == {
+        "database": "protein", "genome": "genome", "any": "protein"}
+    with pytest.raises(InvalidParameters) as caught:
+        resolve_run_references(gateway_settings, schema, {"database": "tiny", "genome": "testproteins"})
+    assert [(e.path, e.expected, e.message) for e in caught.value.errors] == [
+        ("database", "a registered protein database NAME[@VERSION] (lsdih reference list)",
+         "tiny@1 is a genome, this parameter needs a protein database"),
+        ("genome", "a registered reference genome NAME[@VERSION] (lsdih reference list)",
+         "testproteins@1 is a protein database, this parameter needs a genome"),
+    ]
+
+
+def upload(client, headers, path: Path) -> str:
+    response = client.post(f"/v1/files?name={path.name}", content=path.read_bytes(), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_the_wrong_kind_is_a_422_naming_the_parameter(client, keys, genome, protein_database):
+    spectra = upload(client, keys.acme, WORKFLOWS / "peptide-search" / ".test" / "data" / "run_a.mgf")
+    response = client.post("/v1/runs", json={"workflow": "peptide-search", "inputs": {"spectra": [spectra]},
+                                             "params": {"database": "tiny"}}, headers=keys.acme)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["path"] == "params.database" and error["got"] == "tiny"
+    assert error["message"] == "tiny@1 is a genome, this parameter needs a protein database"
+    reads = upload(client, keys.acme, WORKFLOWS / "align-variants" / ".test" / "data" / "sample_a_R1.fastq.gz")
+    response = client.post("/v1/runs", json={"workflow": "align-variants", "inputs": {"reads": [reads]},
+                                             "params": {"reference": "testproteins@1"}}, headers=keys.acme)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["path"] == "params.reference"
+    assert error["message"] == "testproteins@1 is a protein database, this parameter needs a genome"
+
+
+def test_peptide_search_on_a_registered_protein_database_through_the_api(client, keys, protein_database):
+    data = WORKFLOWS / "peptide-search" / ".test" / "data"
+    spectra = [upload(client, keys.acme, data / name) for name in ("run_a.mgf", "run_b.mgf")]
+    # The .test case's parameters (14 spectra cannot reach 1% FDR).
+    params = {"database": "testproteins", "fdr_threshold": 0.2, "min_length": 7}
+    response = client.post("/v1/runs", json={"workflow": "peptide-search", "inputs": {"spectra": spectra},
+                                             "params": params}, headers=keys.acme)
+    assert response.status_code == 201, response.text
+    run = wait(client, keys.acme, response.json()["id"], timeout=300)
+    assert run["state"] == "COMPLETE", client.get(f"/v1/runs/{run['id']}/log", headers=keys.acme).text[-3000:]
+    used = run["provenance"]["references"]["database"]
+    assert used["reference"] == "testproteins@1"
+    assert used["collection_digest"] == protein_database.prepared.collection_digest
+    psms = client.get(f"/v1/runs/{run['id']}/outputs/results/psms.tsv", headers=keys.acme).text.splitlines()
+    header = psms[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in psms[1:]]
+    accessions = {accession for accession, _ in read_proteins(data / "proteins.fasta")}
+    targets = [row for row in rows if row["decoy"] == "0" and float(row["q_value"]) <= 0.2]
+    assert targets, psms[:5]
+    # The accessions come from the registered database (its first header words).
+    assert all(set(row["proteins"].split(";")) <= accessions for row in targets)

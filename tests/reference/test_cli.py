@@ -80,6 +80,38 @@ def test_show_reports_damaged_files(fasta, lsdih_home):
     assert "reference.sr.mmi has 0 bytes" in " ".join(damaged.output.split())
 
 
+def test_a_protein_database_is_added_listed_and_shown_with_its_kind(tmp_path, lsdih_home):
+    proteins = tmp_path / "proteins.fa"
+    proteins.write_bytes(b">sp|P1|ONE first\nMKVLAAGIKR\n>sp|P2|TWO\nMSTNPKPQRK\n")
+    added = lsdih("reference", "add", "uniprot", proteins, "--kind", "protein", "--json")
+    assert added.exit_code == 0, added.output
+    document = json.loads(added.stdout)
+    assert (document["kind"], document["minimap2_presets"]) == ("protein", [])
+    assert document["sequences"][1]["md5"] == hashlib.md5(b"MSTNPKPQRK").hexdigest()
+    assert not list((lsdih_home / "references" / "uniprot" / "1").glob("*.mmi"))
+    genome = tmp_path / "genome.fa"
+    genome.write_bytes(GENOME)
+    assert lsdih("reference", "add", "toy", genome).exit_code == 0
+
+    listed = lsdih("reference", "list")
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["toy@1", "genome"], ["uniprot@1", "protein"]]
+    assert "20 aa" in listed.stdout and "213 bp" in listed.stdout
+    shown = lsdih("reference", "show", "uniprot", "--verify")
+    assert shown.exit_code == 0, shown.output
+    assert "kind               protein" in shown.stdout and "minimap2" not in shown.stdout
+    assert "sp|P1|ONE" in shown.stdout and "10 aa" in shown.stdout
+    assert json.loads(lsdih("reference", "show", "toy", "--json").stdout)["kind"] == "genome"
+
+    stop = tmp_path / "stop.fa"
+    stop.write_bytes(b">p1\nMKV*\n")
+    refused = lsdih("reference", "add", "stops", stop, "--kind", "protein")
+    assert refused.exit_code == 1
+    assert "line 2, sequence 'p1': illegal character '*' at column 4" in " ".join(refused.output.split())
+    with_preset = lsdih("reference", "add", "p", proteins, "--kind", "protein", "--preset", "map-ont")
+    assert with_preset.exit_code == 2 and "genomes only" in " ".join(with_preset.output.split())
+    assert lsdih("reference", "add", "p", proteins, "--kind", "rna").exit_code == 2
+
+
 def test_help_is_listed():
     result = lsdih("--help")
     assert "reference" in result.stdout

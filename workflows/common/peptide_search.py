@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import importlib.resources
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -86,17 +87,18 @@ class ProteinDatabase:
 
 def read_proteins(path: Path | str) -> list[tuple[str, str]]:
     """(accession, upper-case sequence) of each FASTA record; the accession is the first
-    word of the header."""
+    word of the header. The file may be gzip (uploads may be; a registered protein
+    database's reference.fa.gz is BGZF, which gzip reads)."""
     _check_fasta_layout(path)
     records = []
     try:
-        with fasta.read(str(path), use_index=False) as reader:
+        with _opened(path, "rt", encoding="ascii") as source, fasta.read(source, use_index=False) as reader:
             for number, (description, sequence) in enumerate(reader, start=1):
                 accession = description.split(maxsplit=1)[0] if description.strip() else ""
                 if not accession:
                     raise SequenceFileError(path, f"record {number}: header without an accession", record=number)
                 records.append((accession, "".join(sequence.split()).upper()))
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise SequenceFileError(path, f"cannot be read: {error}") from None
     if not records:
         raise SequenceFileError(path, "no FASTA records")
@@ -107,7 +109,7 @@ def _check_fasta_layout(path):
     """pyteomics joins a header without sequence to the next header and takes lines before
     the first header into it; refuse both, naming the record and line."""
     try:
-        with open(path, encoding="ascii") as handle:
+        with _opened(path, "rt", encoding="ascii") as handle:
             number, header, residues = 0, None, 0
             for line_number, line in enumerate(handle, start=1):
                 line = line.strip()
@@ -125,7 +127,7 @@ def _check_fasta_layout(path):
             if header is not None and residues == 0:
                 accession = header.split(maxsplit=1)[0] if header else "no accession"
                 raise SequenceFileError(path, f"record {number} ({accession}): empty sequence", record=number)
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:  # EOFError, zlib.error: damaged gzip
         raise SequenceFileError(path, f"cannot be read: {error}") from None
 
 
@@ -365,11 +367,11 @@ def _peaks(path, number, identifier, record):
     return mz, intensity.astype(np.float32)
 
 
-def _opened(path, mode):
+def _opened(path, mode, encoding=None):
     """The file, decompressed when it is gzip (uploads may be): text or bytes by `mode`."""
     with open(path, "rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
-    return gzip.open(path, mode) if compressed else open(path, mode)
+    return gzip.open(path, mode, encoding=encoding) if compressed else open(path, mode, encoding=encoding)
 
 
 def _read_mgf(path):

@@ -1,4 +1,4 @@
-"""/v1/references: the registered reference genomes, shared by every tenant; staff add them."""
+"""/v1/references: the registered reference genomes and protein databases, shared by every tenant; staff add them."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def _public(registered: RegisteredReference) -> ReferencePublic:
     return ReferencePublic.model_validate(registered.as_dict())
 
 
-def _domain_error(error: ReferenceDataError | FileNotFound, file_id: str | None = None) -> ApiError:
+def _domain_error(error: ReferenceDataError | FileNotFound, file_id: str | None = None,
+                  kind: str = "genome") -> ApiError:
     if isinstance(error, (ReferenceNotFound, FileNotFound)):
         return ApiError(404, str(error))
     if isinstance(error, ReferenceExists):
@@ -61,14 +62,16 @@ def _domain_error(error: ReferenceDataError | FileNotFound, file_id: str | None 
         return ApiError(409, "the reference's stored files fail their check: " + "; ".join(error.problems),
                         code="integrity_error")
     if isinstance(error, FastaFormatError):
-        return ApiError(422, "the file is not a usable genome FASTA",
-                        errors=[FieldError("file_id", "a genome FASTA", file_id, str(error))])
+        what = "genome FASTA" if kind == "genome" else "protein FASTA"
+        return ApiError(422, f"the file is not a usable {what}",
+                        errors=[FieldError("file_id", f"a {what}", file_id, str(error))])
     return ApiError(422, str(error))  # InvalidReferenceRequest, an unknown preset, a tool that failed
 
 
 @router.get("", response_model=ReferencesPublic, summary="List references", responses={**responses(401), **_DAMAGED})
 def list_all(_: Caller, settings: SettingsDep) -> ReferencesPublic:
-    """Every version of every registered reference genome. References are shared: every key sees them all."""
+    """Every version of every registered reference (genomes and protein databases, each
+    with its kind). References are shared: every key sees them all."""
     try:
         return ReferencesPublic(references=[_summary(item) for item in list_references(settings)])
     except ReferenceDataError as error:
@@ -100,20 +103,23 @@ def show(name: NamePath, version: VersionPath, _: Caller, settings: SettingsDep)
 def add(body: ReferenceCreate, response: Response, caller: StaffCaller, store: StoreDep,
         settings: SettingsDep) -> ReferencePublic:
     """Register a FASTA the caller's tenant uploaded with `POST /v1/files` (so the upload
-    size limit and quota apply) as reference `name`. Staff and admin keys only.
+    size limit and quota apply) as reference `name`, a genome or (`kind: protein`) a
+    protein database. Staff and admin keys only.
 
-    The FASTA is checked (422 naming the line and sequence of the first defect: empty,
-    no sequences, an empty sequence, a duplicate name, a character that is not an IUPAC
-    nucleotide code), compressed with BGZF, indexed (faidx, minimap2) and digested
-    before the answer, which can take minutes for a large genome. 404: no such file in
-    the caller's tenant. 409: the version exists (versions are immutable).
+    The FASTA is checked (422 naming the line, column and sequence of the first defect:
+    empty, no sequences, an empty sequence, a duplicate name, a character that is not an
+    IUPAC nucleotide code, or for a protein database an IUPAC amino-acid code, `*`
+    refused), compressed with BGZF, indexed (faidx; minimap2 for a genome) and digested
+    before the answer, which can take minutes for a large genome. 422 too for presets
+    given with a protein database. 404: no such file in the caller's tenant. 409: the
+    version exists (versions are immutable).
     """
     try:
         registered = add_reference_from_upload(
             store, settings, caller.tenant_id, body.file_id, body.name, body.version, body.description,
-            added_by=f"{caller.tenant_name}:{caller.key_prefix}", presets=body.presets)
+            added_by=f"{caller.tenant_name}:{caller.key_prefix}", presets=body.presets, kind=body.kind)
     except (ReferenceDataError, FileNotFound) as error:
-        raise _domain_error(error, body.file_id) from None
+        raise _domain_error(error, body.file_id, body.kind) from None
     response.headers["Location"] = f"/v1/references/{registered.name}/{registered.version}"
     return _public(registered)
 

@@ -3,7 +3,7 @@
 # validates too; checking again here keeps `snakemake --configfile` runs just as safe.
 
 import re
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -15,7 +15,8 @@ if config.get("params") is None:
 validate(config["params"], "../schemas/params.schema.yaml")
 PARAMS = config["params"]
 # What a search depends on: a new FDR threshold reruns the merge and what follows only.
-SEARCH_PARAMS = {name: value for name, value in PARAMS.items() if name != "fdr_threshold"}
+# (The database's name is left out: the search depends on the FASTA file, its input.)
+SEARCH_PARAMS = {name: value for name, value in PARAMS.items() if name not in ("fdr_threshold", "database")}
 
 if PARAMS["min_length"] > PARAMS["max_length"]:
     raise WorkflowError("params: min_length must not exceed max_length")
@@ -61,9 +62,45 @@ def spectra_by_sample(inputs):
 INPUTS = config.get("inputs", {})
 SPECTRA = spectra_by_sample(INPUTS)
 SAMPLES = list(SPECTRA)
-if not isinstance(INPUTS.get("proteins"), str):
-    raise WorkflowError('config["inputs"]["proteins"] must name one FASTA file')
-PROTEINS = INPUTS["proteins"]
+
+
+def protein_fasta(inputs, params, references):
+    """The FASTA to search: the proteins input, or the registered protein database the
+    parameter database names, whose prepared folder the gateway (or lsdih run) resolved,
+    checked and handed over in config["references"]; exactly one of the two."""
+    given = inputs.get("proteins")
+    if isinstance(given, list):
+        if len(given) != 1:
+            raise WorkflowError('config["inputs"]["proteins"] must name one FASTA file')
+        given = given[0]
+    if given is not None and not isinstance(given, str):
+        raise WorkflowError('config["inputs"]["proteins"] must name one FASTA file')
+    registered = references.get("database")
+    if params.get("database") and not registered:
+        raise WorkflowError(
+            f"the registered protein database {params['database']!r} was not resolved (run through lsdih)"
+        )
+    if given and registered:
+        raise WorkflowError(
+            "give either a proteins FASTA input or a registered protein database (parameter database), not both"
+        )
+    if registered:
+        # reference.fa.gz is BGZF, which the search reads as the gzip it also is.
+        fasta = Path(registered, "reference.fa.gz")
+        if not Path(registered, "reference.json").is_file() or not fasta.is_file():
+            raise WorkflowError(
+                f"{str(registered)!r} is not a prepared reference folder (no reference.json or reference.fa.gz)"
+            )
+        return str(fasta)
+    if not given:
+        raise WorkflowError(
+            "no proteins: give a FASTA as the proteins input or name a registered protein database "
+            "with the parameter database"
+        )
+    return given
+
+
+PROTEINS = protein_fasta(INPUTS, PARAMS, config.get("references") or {})
 
 
 wildcard_constraints:
