@@ -44,6 +44,9 @@ class InputSpec(BaseModel):
     multiple: bool = False
     paired: bool = False
     optional: bool = False
+    # A parameter naming a registered reference (format lsdih-reference) that may stand in
+    # for this input: exactly one of the two must then be given.
+    or_reference: str | None = None
     description: str
 
     @field_validator("format")

@@ -30,6 +30,7 @@ from jobs.states import RunState, TaskState
 from jobs.store import Run, Store
 from jobs.task_recorder import USAGE_DIRECTORY, TaskRecorder
 from jobs.workspace import config_path
+from reference.errors import ReferenceDataError
 
 
 def register_dask_executor() -> None:
@@ -141,8 +142,13 @@ def drive(run_id: str, settings: Settings) -> int:
     recorder = TaskRecorder(store, run.id, run.attempt)
     # Job ids restart at each attempt: an earlier attempt's usage files must not count.
     shutil.rmtree(USAGE_DIRECTORY, ignore_errors=True)
+    try:  # the registered references are still those the run was accepted with
+        check_run_references(settings, run.provenance)
+    except ReferenceDataError as error:
+        print(f"cannot start the run: {error}", flush=True)
+        finish(store, run.id, RunState.SYSTEM_ERROR, f"cannot start the run: {error}")
+        return 1
     try:
-        check_run_references(settings, run.provenance)  # unchanged since the run was accepted
         store.transition(run.id, RunState.RUNNING)
         execute_snakemake(run, workflow.snakefile, recorder, settings, resume=run.attempt > 1)
     except BaseException as error:  # noqa: BLE001 - every ending must be recorded

@@ -13,6 +13,7 @@ import yaml
 
 from jobs.catalogue import ManifestError, Workflow, read_manifest
 from jobs.params import InvalidRunRequest, validate_params
+from jobs.references import REFERENCE_FORMAT
 
 TEST_CONFIG = "config.yaml"
 
@@ -28,6 +29,11 @@ def _schema_problems(workflow: Workflow) -> list[str]:
         for key in ("type", "description", "default"):
             if key not in spec:
                 problems.append(f"parameter {name!r} has no {key}")
+    for item in workflow.manifest.inputs:
+        stand_in = schema.get("properties", {}).get(item.or_reference) if item.or_reference else None
+        if item.or_reference and (stand_in or {}).get("format") != REFERENCE_FORMAT:
+            problems.append(f"input {item.name!r}: or_reference {item.or_reference!r} is not a parameter "
+                            f"with format {REFERENCE_FORMAT}")
     return problems
 
 

@@ -88,7 +88,7 @@ def prepare_run(
     (``jobs.references.resolve_run_references``).
     """
     filled = validate_params(workflow.params_schema, params)
-    resolved = resolve_inputs(workflow, inputs)
+    resolved = resolve_inputs(workflow, inputs, filled)
     workdir = workdir.expanduser().resolve()
     previous = store.find_run_by_workdir(workdir, workflow.name)
     same_request = (
@@ -132,7 +132,7 @@ def record_new_run(
 ) -> Run:
     """Write the run's configuration into ``workdir`` and record it as QUEUED, in one
     transaction; ``params`` are already validated and ``fields`` are further Run columns."""
-    resolved = resolve_inputs(workflow, inputs)
+    resolved = resolve_inputs(workflow, inputs, params)
     write_config(workdir, resolved, params, reference_folders(references))
     fields["provenance"] = run_provenance(references or {}) or None
     columns = {"id": new_run_id(), "tags": {}, **{name: value for name, value in fields.items() if value is not None}}

@@ -62,10 +62,12 @@ def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
     return None
 
 
-def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]]) -> dict[str, Any]:
+def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]],
+                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Check the given files against the manifest; return the config's ``inputs`` mapping.
 
     Values are absolute paths: a list for ``multiple`` inputs, a single path otherwise.
+    ``params`` (validated) tell whether a registered reference stands in for an input.
     """
     errors: list[FieldError] = []
     resolved: dict[str, Any] = {}
@@ -75,9 +77,17 @@ def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]]) -> d
     for spec in workflow.manifest.inputs:
         paths = [Path(path).expanduser().resolve() for path in given.get(spec.name, [])]
         field = f"inputs.{spec.name}"
+        named = spec.or_reference and (params or {}).get(spec.or_reference)
+        if paths and named:
+            errors.append(FieldError(field, f"this input or params.{spec.or_reference}, not both",
+                                     [str(p) for p in paths], f"params.{spec.or_reference} names {named!r} already"))
+            continue
         if not paths:
-            if not spec.optional:
-                errors.append(FieldError(field, f"{'one or more' if spec.multiple else 'one'} {spec.format_label} file(s)", None, "is required"))
+            if not spec.optional and not named:
+                expected = f"{'one or more' if spec.multiple else 'one'} {spec.format_label} file(s)"
+                if spec.or_reference:
+                    expected += f", or a registered reference named by params.{spec.or_reference}"
+                errors.append(FieldError(field, expected, None, "is required"))
             continue
         if not spec.multiple and len(paths) > (2 if spec.paired else 1):
             errors.append(FieldError(field, f"one {spec.format_label} file", [str(p) for p in paths], "takes a single file"))

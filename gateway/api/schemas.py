@@ -32,6 +32,9 @@ class InputPublic(BaseModel):
     multiple: bool
     paired: bool
     optional: bool
+    or_reference: str | None = Field(
+        None, description="A parameter naming a registered reference that may stand in for this input; "
+        "exactly one of the two is then given.")
     description: str
 
 

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from jobs.catalogue import Catalogue
 from jobs.params import InvalidParameters
-from jobs.references import add_reference, check_run_references, resolve_run_references, run_provenance
+from jobs.references import (
+    add_reference, check_run_references, remove_reference, resolve_run_references, run_provenance,
+)
+from jobs.runner import execute_run, prepare_run
+from jobs.states import RunState
+from jobs.store import Store
+from jobs.workspace import driver_log_path
 from reference.errors import ReferenceIntegrityError
 from tests.api.test_runs import wait
 from workflows.common.peptide_search import read_proteins
@@ -166,3 +173,38 @@ def test_peptide_search_on_a_registered_protein_database_through_the_api(client,
     assert targets, psms[:5]
     # The accessions come from the registered database (its first header words).
     assert all(set(row["proteins"].split(";")) <= accessions for row in targets)
+
+
+def test_a_registered_reference_or_the_input_but_exactly_one(client, keys, gateway_settings):
+    data = Path(__file__).resolve().parents[2] / "workflows" / "align-variants" / ".test" / "data"
+    add_reference(gateway_settings, "testgenome", data / "reference.fasta")
+
+    def uploaded(name: str) -> str:
+        response = client.post(f"/v1/files?name={name}", content=(data / name).read_bytes(), headers=keys.acme)
+        assert response.status_code in (200, 201), response.text
+        return response.json()["id"]
+
+    reads, fasta = [uploaded("sample_b.fastq.gz")], uploaded("reference.fasta")
+    neither = client.post("/v1/runs", json={"workflow": "align-variants", "inputs": {"reads": reads}}, headers=keys.acme)
+    assert neither.status_code == 422, neither.text
+    assert [(e["path"], e["message"]) for e in neither.json()["errors"]] == [("inputs.reference", "is required")]
+    assert "params.reference" in neither.json()["errors"][0]["expected"]
+    both = client.post("/v1/runs", json={"workflow": "align-variants", "inputs": {"reads": reads, "reference": [fasta]},
+                                         "params": {"reference": "testgenome"}}, headers=keys.acme)
+    assert both.status_code == 422, both.text
+    assert [e["path"] for e in both.json()["errors"]] == ["inputs.reference"]
+    assert "not both" in both.json()["errors"][0]["expected"]
+    assert client.get("/v1/runs", headers=keys.acme).json()["runs"] == []  # nothing was recorded
+    assert not any((gateway_settings.home / "runs").glob("*"))  # and no run folder is left behind
+
+
+def test_a_reference_removed_after_acceptance_fails_the_run_plainly(gateway_settings, genome, tmp_path):
+    store = Store(gateway_settings.store_url)
+    refsum = Catalogue(gateway_settings.extra_workflow_roots).get("refsum")
+    references = resolve_run_references(gateway_settings, refsum.params_schema, {"genome": "tiny"})
+    run = prepare_run(store, refsum, {}, {"genome": "tiny"}, tmp_path / "run", "local", 1, references=references)
+    remove_reference(gateway_settings, "tiny", 1)
+    ended = execute_run(store, run.id, gateway_settings)
+    assert ended.run_state == RunState.SYSTEM_ERROR
+    assert ended.error.startswith("cannot start the run:") and "tiny" in ended.error
+    assert "Traceback" not in driver_log_path(tmp_path / "run").read_text()
