@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from jobs.catalogue import Catalogue
+from jobs.params import InvalidInputs
 from jobs.references import add_reference
 from jobs.runner import execute_run, failure_of, prepare_run
 from jobs.settings import get_settings, load_settings
@@ -178,31 +179,28 @@ def test_malformed_mgf_fails_naming_file_and_record(tmp_path, isolated_home):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("proteins", "params", "message"), [
-    (False, {}, "no proteins: give a FASTA as the proteins input or name a registered protein database"),
-    (True, {"database": "uniprot"}, "the registered protein database 'uniprot' was not resolved (run through lsdih)"),
-], ids=["neither", "unresolved"])
-def test_the_protein_source_must_be_one_of_input_and_database(tmp_path, isolated_home, proteins, params, message):
+def test_a_database_that_was_not_resolved_fails_the_run(tmp_path, isolated_home):
+    """Snakemake given the parameter without the prepared folder (not run through lsdih)."""
     data = WORKFLOW / ".test" / "data"
-    inputs = {"spectra": [data / "run_a.mgf"], **({"proteins": [data / "proteins.fasta"]} if proteins else {})}
-    run, store = run_workflow(tmp_path / "run", inputs, params)
+    run, store = run_workflow(tmp_path / "run", {"spectra": [data / "run_a.mgf"]}, {"database": "uniprot"})
     assert run.run_state != RunState.COMPLETE
+    message = "the registered protein database 'uniprot' was not resolved (run through lsdih)"
     assert message in " ".join(failure_of(store, run).log_tail.split())
 
 
-@pytest.mark.slow
-def test_a_proteins_input_and_a_registered_database_together_are_refused(tmp_path, isolated_home):
+def test_the_proteins_input_or_a_registered_database_but_exactly_one(tmp_path, isolated_home):
     data = WORKFLOW / ".test" / "data"
     settings = load_settings()
     database = add_reference(settings, "sim", data / "proteins.fasta", kind="protein")
-    store = Store(settings.store_url)
-    inputs = {"spectra": [data / "run_a.mgf"], "proteins": [data / "proteins.fasta"]}
-    run = prepare_run(store, Catalogue().get("peptide-search"), inputs, {"database": "sim"}, tmp_path / "run", "local", 1,
-                      references={"database": database})
-    run = execute_run(store, run.id, settings)
-    assert run.run_state != RunState.COMPLETE
-    assert "give either a proteins FASTA input or a registered protein database (parameter database), not both" in \
-        " ".join(failure_of(store, run).log_tail.split())
+    store, workflow = Store(settings.store_url), Catalogue().get("peptide-search")
+    spectra = {"spectra": [data / "run_a.mgf"]}
+    with pytest.raises(InvalidInputs) as neither:
+        prepare_run(store, workflow, spectra, {}, tmp_path / "neither", "local", 1)
+    assert [(e.path, e.message) for e in neither.value.errors] == [("inputs.proteins", "is required")]
+    with pytest.raises(InvalidInputs) as both:
+        prepare_run(store, workflow, {**spectra, "proteins": [data / "proteins.fasta"]}, {"database": "sim"},
+                    tmp_path / "both", "local", 1, references={"database": database})
+    assert [e.path for e in both.value.errors] == ["inputs.proteins"] and "not both" in both.value.errors[0].expected
 
 
 def test_proteins_are_read_plain_gzip_or_bgzf_and_a_damaged_stream_is_named(tmp_path):

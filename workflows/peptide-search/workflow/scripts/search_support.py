@@ -73,12 +73,3 @@ def summary_row(psms: Sequence[dict], fdr: float) -> dict:
         }),  # fmt: skip
         "median_ppm_error": statistics.median(errors) if errors else None,
     }
-
-
-def formatted(value) -> str:
-    """Integers and text as they are, fractions with two decimals, a missing value as NA."""
-    if value is None:
-        return "NA"
-    if isinstance(value, (int, str)):
-        return str(value)
-    return f"{value:.2f}"

@@ -1,9 +1,10 @@
 """Write results/summary.tsv: a row of identification counts per sample, then "all"."""
 
-from search_support import SUMMARY_COLUMNS, formatted, summary_row
-from workflows.common.rule_logging import logging_to
+from search_support import SUMMARY_COLUMNS, summary_row
 
 from workflows.common.peptide_search import read_psm_table
+from workflows.common.report_html import formatted
+from workflows.common.rule_logging import logging_to
 
 
 def main(snakemake):
