@@ -182,6 +182,63 @@ def test_a_chimeric_read_gets_a_supplementary_record(tmp_path, reference):
         check_against_reference(record)
 
 
+def bam_text(path) -> tuple[str, list[str]]:
+    with pysam.AlignmentFile(str(path)) as bam:
+        return str(bam.header), [record.to_string() for record in bam]
+
+
+@pytest.mark.parametrize("single_end", [False, True])
+def test_records_do_not_depend_on_processes_or_batch_size(tmp_path, reference, single_end):
+    fasta, sequences, arrays, aligner = reference
+    rng = np.random.default_rng(5)
+    pairs = []
+    for number in range(60):
+        start = int(rng.integers(0, 3400))
+        first, second = GENOME[start : start + 100], reverse_complement(GENOME[start + 250 : start + 350])
+        if number % 7 == 0:
+            second = RANDOM[number : number + 100]  # mate unmapped
+        if number % 11 == 0:
+            first = GENOME[100:170] + reverse_complement(GENOME[3000:3080])  # chimeric
+        if number % 13 == 5:
+            first = RANDOM[number : number + 100]
+        pairs.append((f"pair{number}", first, second))
+    files = [write_fastq(tmp_path / "r1.fq", [(name, one) for name, one, _ in pairs])]
+    if not single_end:
+        files.append(write_fastq(tmp_path / "r2.fq", [(name, two) for name, _, two in pairs]))
+    outputs = {}
+    for threads, batch_reads in ((1, 5000), (1, 7), (2, 7), (3, 1), (2, 5000)):
+        output = tmp_path / f"t{threads}_b{batch_reads}.bam"
+        options = AlignmentSettings(threads=threads, batch_reads=batch_reads)
+        counts = align_reads(aligner, arrays, sequences, files, output, "s", options)
+        outputs[threads, batch_reads] = (counts, bam_text(output), output.read_bytes())
+    expected_counts, expected_text, _ = outputs[1, 5000]
+    assert expected_counts.supplementary > 0 and expected_counts.mapped < expected_counts.reads
+    assert len(expected_text[1]) == expected_counts.reads + expected_counts.supplementary
+    for counts, text, _ in outputs.values():
+        assert counts == expected_counts and text == expected_text
+    # The same batches give the same file, byte for byte, for any number of processes.
+    assert outputs[1, 7][2] == outputs[2, 7][2] and outputs[1, 5000][2] == outputs[2, 5000][2]
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.endswith((".bam", ".fq"))) == []
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_record_htslib_refuses_is_a_value_error(tmp_path, reference, threads):
+    fasta, sequences, arrays, aligner = reference
+    write_fastq(tmp_path / "long_name.fq", [("ok", GENOME[:100]), ("x" * 300, GENOME[200:300])])
+    with pytest.raises(ValueError, match="htslib refused a record"):
+        options = AlignmentSettings(threads=threads)
+        align_reads(aligner, arrays, sequences, [tmp_path / "long_name.fq"], tmp_path / "x.bam", "s", options)
+
+
+def test_no_reads_give_a_bam_with_only_a_header(tmp_path, reference):
+    fasta, sequences, arrays, aligner = reference
+    write_fastq(tmp_path / "empty.fq", [])
+    counts = align_reads(aligner, arrays, sequences, [tmp_path / "empty.fq"], tmp_path / "empty.bam", "s")
+    assert counts.reads == 0
+    header, records = bam_text(tmp_path / "empty.bam")
+    assert records == [] and "@RG\tID:s\tSM:s" in header
+
+
 def test_a_long_read_preset(tmp_path, reference):
     fasta, sequences, arrays, _ = reference
     long_read = GENOME[500:2500]

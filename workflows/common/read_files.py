@@ -3,19 +3,20 @@ the two files of a pair read in step with their names checked."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
+from typing import NamedTuple
 
 import mappy
 
-MATE_SUFFIX = re.compile(r"/[12]$")
+MATE_SUFFIXES = ("/1", "/2")
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(NamedTuple):
+    """One read; a tuple, so that batches of reads are cheap to make and to send to a
+    worker process."""
+
     name: str
     sequence: str
     qualities: str | None
@@ -23,7 +24,7 @@ class Read:
 
 def template_name(name: str) -> str:
     """The read name without a /1 or /2 mate suffix."""
-    return MATE_SUFFIX.sub("", name)
+    return name[:-2] if name.endswith(MATE_SUFFIXES) else name
 
 
 def fastq_reads(path: Path | str) -> Iterator[Read]:

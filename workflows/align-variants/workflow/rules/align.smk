@@ -29,8 +29,8 @@ rule align_reads:
     params:
         preset=PARAMS["preset"],
         trimmed=PARAMS["trim"],
-    # mappy maps on one thread while the other builds records (Snakemake and the Dask
-    # executor lower this to the cores a worker has).
+    # One worker process per thread, each mapping its own batches of reads and writing
+    # them as BAM (Snakemake and the Dask executor lower this to the cores a worker has).
     threads: 2
     resources:
         mem_mb=2000,
