@@ -96,7 +96,9 @@ def _write_fastq(path: Path, size: int) -> int:
 
 def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
     home = scratch / f"home-{database}"
-    environment = {**os.environ, "LSDIH_HOME": str(home), "LSDIH_DISPATCHER": "none"}
+    # Runs stay QUEUED (nothing executes them): lift the queued-run limit above the load.
+    environment = {**os.environ, "LSDIH_HOME": str(home), "LSDIH_DISPATCHER": "none",
+                   "LSDIH_MAX_QUEUED_RUNS": str(10 * args.requests + 1000)}
     admin_database = None
     if database == "postgresql":
         import psycopg
