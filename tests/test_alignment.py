@@ -15,13 +15,12 @@ from workflows.common.alignment import (
     ReferenceSequence,
     align_reads,
     load_aligner,
-    mismatch_tags,
     reference_arrays,
-    reverse_complement,
     sam_header,
     sort_and_index,
 )
 from workflows.common.read_files import read_pairs
+from workflows.common.sam_records import mismatch_tags, reverse_complement
 from workflows.common.samples import reads_by_sample
 
 GENOME = random_genome(4000, seed=3)

@@ -18,7 +18,7 @@ not SAM; this module turns them into the records `minimap2 -a` would print:
 - NM and MD computed here from the reference sequence (mappy's own MD leaves out the
   final 0 after a closing mismatch, which `samtools calmd` reports); RG names the sample.
 
-Reads are mapped in batches; each batch becomes SAM text, which htslib (samtools view,
+Reads are mapped in batches; each batch becomes SAM text (:mod:`workflows.common.sam_records`), which htslib (samtools view,
 in-process) turns into a BAM file of its own, and the batches' files are joined in input
 order (samtools cat), so the output is the same for any number of worker processes.
 """
@@ -26,7 +26,6 @@ order (samtools cat), so the output is the same for any number of worker process
 from __future__ import annotations
 
 import multiprocessing
-import re
 import tempfile
 from collections import deque
 from collections.abc import Iterator
@@ -38,20 +37,22 @@ import mappy
 import numpy as np
 import pysam
 
-from workflows.common.read_files import Read, fastq_reads, read_pairs
+from workflows.common.read_files import fastq_reads, read_pairs
+from workflows.common.sam_records import (
+    DEFAULT_MAX_FRAGMENT_LENGTH,
+    PROPER_PAIR,
+    SUPPLEMENTARY,
+    UNMAPPED,
+    SamContext,
+    pair_lines,
+    single_lines,
+)
 
 PRESETS = ("sr", "map-ont", "map-pb", "map-hifi")  # those reference/prepare.py builds indexes for
-DEFAULT_MAX_FRAGMENT_LENGTH = 800  # minimap2's sr preset
 BATCH_READS = 5000  # reads or pairs per batch, and per worker task
 # The unsorted BAM is an intermediate, read once by the sort: fast compression halves
 # the time htslib spends writing it, for a file about 5% larger.
 UNSORTED_BAM_FORMAT = "bam,level=1"
-N_CODE = ord("N")
-NONZERO_BYTE = re.compile(rb"[^\x00]")
-COMPLEMENT = str.maketrans("ACGTNacgtnRYKMSWBDHVrykmswbdhv", "TGCANtgcanYRMKSWVHDByrmkswvhdb")
-
-PAIRED, PROPER_PAIR, UNMAPPED, MATE_UNMAPPED = 0x1, 0x2, 0x4, 0x8
-REVERSE, MATE_REVERSE, FIRST, SECOND, SUPPLEMENTARY = 0x10, 0x20, 0x40, 0x80, 0x800
 
 
 @dataclass(frozen=True)
@@ -112,211 +113,6 @@ def sam_header(sequences: list[ReferenceSequence], sample: str, read_group: str 
     }
 
 
-def reverse_complement(sequence: str) -> str:
-    return sequence.translate(COMPLEMENT)[::-1]
-
-
-def _soft_clips(hit, read_length: int) -> tuple[int, int]:
-    """The unaligned bases before and after a hit on the stored (reference-strand) read.
-
-    mappy gives the query interval on the read as given for single reads and read 1, but
-    on the reverse complement of read 2 (minimap2 turns read 2 round to pair it).
-    """
-    if (hit.strand > 0) == (hit.read_num == 2):
-        return read_length - hit.q_en, hit.q_st
-    return hit.q_st, read_length - hit.q_en
-
-
-def mismatch_tags(reference, start: int, cigar: list[tuple[int, int]], query: bytes) -> tuple[str, int]:
-    """SAM's MD string and NM count of an alignment, from the reference itself.
-
-    `reference` is the upper-case sequence (uint8 array or bytes), `query` the stored
-    SEQ. A base is a match when the two letters are equal (case aside) and neither is N,
-    as `samtools calmd` decides; NM adds the inserted and deleted bases to the mismatches.
-    """
-    read = query.upper()
-    reference = memoryview(reference)  # slices of it copy only the bases they cover
-    md: list[str] = []
-    run = edits = 0
-    reference_position, read_position = start, 0
-    for operation, length in cigar:
-        if operation in (0, 7, 8):
-            expected = reference[reference_position : reference_position + length].tobytes()
-            observed = read[read_position : read_position + length]
-            reference_position += length
-            read_position += length
-            if expected == observed and b"N" not in expected:
-                run += length  # the common case
-                continue
-            previous = -1
-            for offset in _difference_offsets(expected, observed):
-                md.append(str(run + offset - previous - 1))
-                md.append(chr(expected[offset]))
-                run = 0
-                previous = offset
-                edits += 1
-            run += length - previous - 1
-        elif operation == 1:
-            read_position += length
-            edits += length
-        elif operation == 2:
-            md.append(str(run))
-            md.append("^" + reference[reference_position : reference_position + length].tobytes().decode("ascii"))
-            run = 0
-            reference_position += length
-            edits += length
-        elif operation == 3:
-            reference_position += length
-        elif operation == 4:
-            read_position += length
-    md.append(str(run))
-    return "".join(md), edits
-
-
-def _difference_offsets(expected: bytes, observed: bytes) -> list[int]:
-    """Offsets at which two equally long upper-case sequences differ or either holds N."""
-    if b"N" in expected or b"N" in observed:
-        return [i for i, (a, b) in enumerate(zip(expected, observed)) if a != b or a == N_CODE or b == N_CODE]
-    # XOR of the two as integers is zero exactly where the bases agree; a regex finds
-    # the other bytes in C, several times faster than numpy on a read's few bases.
-    length = len(expected)
-    different = (int.from_bytes(expected, "big") ^ int.from_bytes(observed, "big")).to_bytes(length, "big")
-    return [match.start() for match in NONZERO_BYTE.finditer(different)]
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What building records needs: the SAM header text, the reference sequences
-    (upper-case, as memoryviews by name), the read group, and the longest fragment of a
-    proper pair."""
-
-    header_text: str
-    references: dict
-    read_group: str
-    max_fragment_length: int = DEFAULT_MAX_FRAGMENT_LENGTH
-
-
-class _Placed:
-    """One record of a read, before its mate fields are known: SAM's text is written
-    only once the pair is linked, so no pysam object is made per record."""
-
-    __slots__ = ("flag", "contig", "start", "end", "mapping_quality", "cigar", "sequence", "qualities", "tags")
-
-    def __init__(self, flag, contig, start, end, mapping_quality, cigar, sequence, qualities, tags):
-        self.flag = flag
-        self.contig = contig
-        self.start = start  # 0-based; -1 when not placed
-        self.end = end
-        self.mapping_quality = mapping_quality
-        self.cigar = cigar
-        self.sequence = sequence
-        self.qualities = qualities
-        self.tags = tags
-
-    @property
-    def is_unmapped(self) -> bool:
-        return bool(self.flag & UNMAPPED)
-
-    @property
-    def is_reverse(self) -> bool:
-        return bool(self.flag & REVERSE)
-
-
-def _mapped(context: _Context, read: Read, hit, flag: int, reverse: tuple | None) -> _Placed:
-    sequence, qualities = read.sequence, read.qualities
-    if hit.strand < 0:
-        flag |= REVERSE
-        sequence, qualities = reverse
-    left, right = _soft_clips(hit, len(sequence))
-    cigar = [(operation, length) for length, operation in hit.cigar]
-    md, edits = mismatch_tags(context.references[hit.ctg], hit.r_st, cigar, sequence[left:].encode("ascii"))
-    cigar_text = (f"{left}S" if left else "") + hit.cigar_str + (f"{right}S" if right else "")
-    return _Placed(flag, hit.ctg, hit.r_st, hit.r_en, hit.mapq, cigar_text, sequence, qualities, [f"NM:i:{edits}", f"MD:Z:{md}"])
-
-
-def _read_records(context: _Context, read: Read, hits, flag: int) -> list[_Placed]:
-    """Primary (or unmapped) record first, then supplementary ones, each part of a
-    chimeric read listing the others in its SA tag."""
-    hits = [hit for hit in hits if hit.is_primary]
-    if not hits:
-        return [_Placed(flag | UNMAPPED, "*", -1, -1, 0, "*", read.sequence, read.qualities, [])]
-    reverse = None
-    if any(hit.strand < 0 for hit in hits):
-        reverse = (reverse_complement(read.sequence), read.qualities[::-1] if read.qualities else read.qualities)
-    records = [_mapped(context, read, hits[0], flag, reverse)]
-    records += [_mapped(context, read, hit, flag | SUPPLEMENTARY, reverse) for hit in hits[1:]]
-    if len(records) > 1:
-        parts = [
-            f"{r.contig},{r.start + 1},{'-' if r.is_reverse else '+'},{r.cigar},{r.mapping_quality},{r.tags[0][5:]}"
-            for r in records
-        ]
-        for index, record in enumerate(records):
-            record.tags.append("SA:Z:" + "".join(part + ";" for other, part in enumerate(parts) if other != index))
-    return records
-
-
-def _is_proper(first: _Placed, second: _Placed, max_fragment_length: int) -> bool:
-    if first.is_unmapped or second.is_unmapped or first.contig != second.contig:
-        return False
-    if first.is_reverse == second.is_reverse:
-        return False
-    forward, reverse = (second, first) if first.is_reverse else (first, second)
-    if forward.start > reverse.end:
-        return False  # facing away from each other
-    return max(first.end, second.end) - min(first.start, second.start) <= max_fragment_length
-
-
-def _sam_lines(context: _Context, name: str, records: list[_Placed], mate: _Placed | None, template_length: int) -> list[str]:
-    """SAM text of a read's records; `mate` is the primary record of its mate (None for
-    single reads), `template_length` that of the primary record."""
-    lines = []
-    for record in records:
-        flag, next_contig, next_position = record.flag, "*", 0
-        if mate is not None:
-            if mate.is_unmapped:
-                flag |= MATE_UNMAPPED
-            elif mate.is_reverse:
-                flag |= MATE_REVERSE
-            next_contig = "=" if mate.contig == record.contig != "*" else mate.contig
-            next_position = mate.start + 1
-        tags = "".join("\t" + tag for tag in record.tags)
-        length = 0 if flag & SUPPLEMENTARY else template_length
-        lines.append(
-            f"{name}\t{flag}\t{record.contig}\t{record.start + 1}\t{record.mapping_quality}\t{record.cigar}\t"
-            f"{next_contig}\t{next_position}\t{length}\t{record.sequence or '*'}\t{record.qualities or '*'}\t"
-            f"RG:Z:{context.read_group}{tags}\n"
-        )
-    return lines
-
-
-def pair_lines(context: _Context, aligner_hits, read_1: Read, read_2: Read) -> list[str]:
-    """SAM text lines of one pair from mappy's hits for it (read_num 1 or 2)."""
-    aligner_hits = list(aligner_hits)
-    records_1 = _read_records(context, read_1, [hit for hit in aligner_hits if hit.read_num == 1], PAIRED | FIRST)
-    records_2 = _read_records(context, read_2, [hit for hit in aligner_hits if hit.read_num == 2], PAIRED | SECOND)
-    primary_1, primary_2 = records_1[0], records_2[0]
-    if _is_proper(primary_1, primary_2, context.max_fragment_length):
-        primary_1.flag |= PROPER_PAIR
-        primary_2.flag |= PROPER_PAIR
-    # An unmapped read sits at its mapped mate's position, so that sorting keeps them together.
-    for own, mate in ((primary_1, primary_2), (primary_2, primary_1)):
-        if own.is_unmapped and not mate.is_unmapped:
-            own.contig, own.start = mate.contig, mate.start
-    template_length = 0
-    if not (primary_1.is_unmapped or primary_2.is_unmapped) and primary_1.contig == primary_2.contig:
-        span = max(primary_1.end, primary_2.end) - min(primary_1.start, primary_2.start)
-        # The leftmost read is positive; on a tie, read 1.
-        template_length = span if primary_1.start <= primary_2.start else -span
-    return (
-        _sam_lines(context, read_1.name, records_1, primary_2, template_length)
-        + _sam_lines(context, read_2.name, records_2, primary_1, -template_length)
-    )
-
-
-def single_lines(context: _Context, aligner_hits, read: Read) -> list[str]:
-    return _sam_lines(context, read.name, _read_records(context, read, list(aligner_hits), 0), None, 0)
-
-
 def _batches(items: Iterator, size: int) -> Iterator[list]:
     batch = []
     for item in items:
@@ -343,7 +139,7 @@ def _chunk_counts(lines: list[str]) -> AlignmentCounts:
 
 
 def _write_chunk(
-    aligner: mappy.Aligner, context: _Context, folder: Path, number: int, batch: list
+    aligner: mappy.Aligner, context: SamContext, folder: Path, number: int, batch: list
 ) -> tuple[Path, AlignmentCounts]:
     """Map one batch of reads (or pairs) into a BAM file of its own; htslib turns the
     SAM text into BAM, with no Python object per record."""
@@ -370,7 +166,7 @@ def _write_chunk(
 _WORKER_STATE: tuple = ()
 
 
-def _start_worker(aligner: mappy.Aligner, context: _Context) -> None:
+def _start_worker(aligner: mappy.Aligner, context: SamContext) -> None:
     global _WORKER_STATE
     _WORKER_STATE = (aligner, context)
 
@@ -379,7 +175,7 @@ def _write_chunk_in_worker(folder: Path, number: int, batch: list) -> tuple[Path
     return _write_chunk(*_WORKER_STATE, folder, number, batch)
 
 
-def _chunks_in_order(aligner, context: _Context, folder: Path, batches: Iterator[list], processes: int) -> Iterator:
+def _chunks_in_order(aligner, context: SamContext, folder: Path, batches: Iterator[list], processes: int) -> Iterator:
     """(BAM file, counts) of each batch, in input order. More than one process: worker
     processes forked from this one (the index is in memory and mappy cannot pickle it;
     fork shares it), with at most two batches per process in flight so memory stays
@@ -443,7 +239,7 @@ def align_reads(
     if missing:
         raise ValueError(f"the index holds sequences the reference does not list: {', '.join(missing[:5])}")
     views = {name: memoryview(sequence) for name, sequence in references.items()}
-    context = _Context(str(header), views, sample, settings.max_fragment_length)
+    context = SamContext(str(header), views, sample, settings.max_fragment_length)
     items = read_pairs(*reads) if paired else ((read,) for read in fastq_reads(reads[0]))
     counts = AlignmentCounts(paired=paired)
     output = Path(output)
