@@ -1,7 +1,8 @@
 """The process that executes one attempt of a run through Snakemake's Python API.
 
 Started by :mod:`jobs.runner` as ``python -m jobs.driver RUN_ID`` (or handed the run as
-a warm spare, ``--warm``: see :mod:`jobs.driver_launch`) in a process session of its own: Snakemake's global logger, working directory and signal handling then touch
+a warm spare, ``--warm``: see :mod:`jobs.driver_launch`) in a process session of its own:
+Snakemake's global logger, working directory and signal handling then touch
 nothing of the caller's, and cancelling means signalling this one process group.
 
 It moves the run INITIALIZING -> RUNNING -> COMPLETE / EXECUTOR_ERROR / CANCELED and

@@ -112,7 +112,7 @@ def prepare_run(
     if same_request and previous.run_state != RunState.COMPLETE:
         write_config(workdir, resolved, filled, folders)
         return store.transition(previous.id, RunState.QUEUED, executor=executor, cores=cores, error=None, ended_at=None)
-    return record_new_run(store, workflow, inputs, filled, workdir, executor, cores, references, id=run_id, tags=tags)
+    return record_new_run(store, workflow, resolved, filled, workdir, executor, cores, references, id=run_id, tags=tags)
 
 
 def reference_folders(references: dict[str, RegisteredReference] | None) -> dict[str, str]:
@@ -122,7 +122,7 @@ def reference_folders(references: dict[str, RegisteredReference] | None) -> dict
 def record_new_run(
     store: Store,
     workflow: Workflow,
-    inputs: Mapping[str, Sequence[Path]],
+    resolved: dict[str, Any],
     params: dict[str, Any],
     workdir: Path,
     executor: str,
@@ -131,8 +131,8 @@ def record_new_run(
     **fields: Any,
 ) -> Run:
     """Write the run's configuration into ``workdir`` and record it as QUEUED, in one
-    transaction; ``params`` are already validated and ``fields`` are further Run columns."""
-    resolved = resolve_inputs(workflow, inputs, params)
+    transaction; ``resolved`` inputs (``resolve_inputs``) and ``params`` are already
+    checked, and ``fields`` are further Run columns."""
     write_config(workdir, resolved, params, reference_folders(references))
     fields["provenance"] = run_provenance(references or {}) or None
     columns = {"id": new_run_id(), "tags": {}, **{name: value for name, value in fields.items() if value is not None}}

@@ -30,7 +30,7 @@ from jobs.settings import Settings
 from jobs.states import IllegalTransition, RunState
 from jobs.store import Store
 from jobs.tenants import Principal
-from jobs.workspace import runs_root
+from jobs.workspace import resolve_inputs, runs_root
 
 MAX_TAGS = 50
 _SUFFIXES = {"fastq": ".fastq", "fasta": ".fasta", "mgf": ".mgf", "mzml": ".mzML"}
@@ -193,9 +193,9 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     workdir = runs_root(settings.home).resolve() / run_id
     queued = settings.dispatcher == "queue"
     try:
-        linked = _link_inputs(settings.home, workdir, files)
+        resolved = resolve_inputs(workflow, _link_inputs(settings.home, workdir, files), params)
         run = record_new_run(
-            store, workflow, linked, params, workdir, settings.executor, settings.cores, references,
+            store, workflow, resolved, params, workdir, settings.executor, settings.cores, references,
             id=run_id, tags=request.tags, tenant_id=tenant.id, webhook_url=request.webhook_url,
             input_files={name: [stored.id for stored in group] for name, group in files.items()},
             enqueued_at=utcnow() if queued else None,
