@@ -36,16 +36,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from kernels.adapter_content import ADAPTER_KEYS, ADAPTER_KMERS, ADAPTER_SLOTS
+from kernels.adapter_content import ADAPTER_KEYS
 from kernels.fastq_profile_pass import (
     BAD_COLUMN,
     BASE_CODES,
     BASE_COLUMNS,
     BASE_LABELS,
     DEFAULT_MAX_READ_LENGTH,
-    GC_AND_N_WEIGHTS,
     GC_PERCENT_BINS,
     INITIAL_CAPACITY,
+    LONGEST_READ_LIMIT,
     QUALITY_COLUMNS,
     QUALITY_LEVELS,
     QUALITY_OUT_OF_RANGE,
@@ -98,8 +98,8 @@ class Profile:
         frequent_capacity: int = DEFAULT_FREQUENT_CAPACITY,
     ):
         self.requested_encoding = requested_encoding(quality_offset)
-        if max_read_length < 1:
-            raise ValueError(f"max_read_length must be positive, not {max_read_length}")
+        if not 1 <= max_read_length <= LONGEST_READ_LIMIT:
+            raise ValueError(f"max_read_length must be from 1 to {LONGEST_READ_LIMIT:,}, not {max_read_length}")
         self.quality_offset = quality_offset
         self.max_read_length = max_read_length
         self.quality_columns = _quality_columns(lowest_allowed_character(quality_offset))
@@ -153,10 +153,10 @@ class Profile:
         duplication, frequent = self.duplication, self.frequent
         while True:
             status, stop, records = _profile_records(
-                buffer, start, BASE_CODES, GC_AND_N_WEIGHTS, self.quality_columns,
+                buffer, start, BASE_CODES, self.quality_columns,
                 self.position_bases.reshape(-1), self.position_qualities.reshape(-1), self.length_histogram,
                 self.mean_quality_columns, self.gc_histogram,
-                ADAPTER_KMERS, ADAPTER_SLOTS, self.adapter_first_positions,
+                self.adapter_first_positions,
                 duplication.keys, duplication.counts, duplication.state,
                 frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.index,
                 frequent.state,

@@ -1,19 +1,22 @@
 """The one pass over FASTQ records that fills a profile's counts (see `kernels.fastq_profile`).
 
-Per base the kernel looks up the base's code and the quality character's column in
-byte tables, adds one to a per-position base count and one to a per-position quality
-histogram, and carries a few per-read sums; everything else happens once per read.
-It is written for speed: records are found by guessing line ends and confirming the
-guess (see `_guessed_record_bounds`), and per read it calls only helpers that do not
-allocate, since a call to one that may allocate costs tens of nanoseconds even when it
-does not.
+Per read, a vectorised loop sums the qualities, counts G+C and A/C/G/T and checks the
+quality characters; then a scalar loop adds one to a per-position base count and one to
+a per-position quality histogram for each base and rolls the 2-bit code that filters
+reads for the adapter search; last come the read's histograms, its duplication key and
+the rare exact adapter search. It is written for speed (1M x 150 bp reads: about 0.32 s
+for the base counts and histograms, 0.03 s for the adapter filter, 0.12 s for the
+duplication key and tables, on this machine): records are found by guessing line ends
+and confirming the guess (see `_guessed_record_bounds`), and per read it calls only
+helpers that do not allocate, since a call to one that may allocate costs tens of
+nanoseconds even when it does not.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kernels.adapter_content import ADAPTER_KMER_LENGTH, KMER_MASK, SLOT_BITS
+from kernels.adapter_content import ADAPTER_FILTER, FILTER_KMER_LENGTH, FILTER_STRIDE, _count_first_adapters
 from kernels.fastq_records import (
     AT_SIGN,
     CARRIAGE_RETURN,
@@ -42,6 +45,7 @@ from kernels.sequence_duplication import (
     _find_slot,
     _finish_hash,
     _insert,
+    _key_term,
     _qualifies,
     _store_frequent,
 )
@@ -58,8 +62,15 @@ INITIAL_CAPACITY = 512
 QUALITY_OUT_OF_RANGE = FIRST_KERNEL_STATUS
 READ_TOO_LONG = FIRST_KERNEL_STATUS + 1
 
-_LOW_32_BITS = (1 << 32) - 1
-_SLOT_MASK = np.uint64((1 << SLOT_BITS) - 1)
+# Every quality of a read adds to a 32-bit sum in the kernel.
+LONGEST_READ_LIMIT = (1 << 32) // (LOWEST_CHARACTER + CHARACTER_COLUMNS)
+_HIGHEST_CHARACTER = LOWEST_CHARACTER + CHARACTER_COLUMNS - 1
+_LOWEST_CHARACTER = np.uint64(LOWEST_CHARACTER)
+_BASE_COLUMNS = np.uint64(BASE_COLUMNS)
+_QUALITY_COLUMNS = np.uint64(QUALITY_COLUMNS)
+_FILTER_MASK = np.uint64((1 << (2 * FILTER_KMER_LENGTH)) - 1)
+_STRIDE_MASK = FILTER_STRIDE - 1
+assert FILTER_STRIDE & _STRIDE_MASK == 0, "the stride must be a power of two"
 
 
 def _base_codes() -> np.ndarray:
@@ -71,15 +82,6 @@ def _base_codes() -> np.ndarray:
     return codes
 
 
-def _gc_and_n_weights() -> np.ndarray:
-    """Per byte: 1 for G or C, 2**32 for an N (any non-ACGT byte), so one sum per read
-    holds both counts."""
-    weights = np.full(256, 1 << 32, dtype=np.int64)
-    for base, weight in (("A", 0), ("T", 0), ("G", 1), ("C", 1)):
-        weights[ord(base)] = weights[ord(base.lower())] = weight
-    return weights
-
-
 def _quality_columns(lowest_allowed: int) -> np.ndarray:
     """Per byte: its column (character - '!') if the encoding allows it, else BAD_COLUMN."""
     columns = np.full(256, BAD_COLUMN, dtype=np.uint8)
@@ -89,7 +91,6 @@ def _quality_columns(lowest_allowed: int) -> np.ndarray:
 
 
 BASE_CODES = _base_codes()
-GC_AND_N_WEIGHTS = _gc_and_n_weights()
 
 
 @kernel
@@ -139,21 +140,23 @@ def _guessed_record_bounds(buffer, start, sequence_line_guess):
 
 @kernel
 def _profile_records(
-    buffer, start, base_codes, gc_and_n_weights, quality_columns,
+    buffer, start, base_codes, quality_columns,
     position_bases, position_qualities, length_histogram, mean_quality_histogram, gc_histogram,
-    adapter_kmers, adapter_slots, adapter_first_positions,
+    adapter_first_positions,
     duplication_keys, duplication_counts, duplication_state,
     frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state,
 ):  # fmt: skip
     """Add every record of `buffer` from offset `start` on to the count arrays.
 
     Returns (status, stop, records): `records` were added and `stop` is where the next
-    record starts. On READ_TOO_LONG nothing of that record was added, so the caller can
-    grow the position arrays and resume at `stop`.
+    record starts. On READ_TOO_LONG or a bad quality character nothing of that record
+    was added, so the caller can grow the position arrays and resume at `stop`.
     """
     capacity = length_histogram.size - 1
-    adapters = adapter_kmers.size
-    first_hits = np.empty(adapters, dtype=np.int64)
+    first_hits = np.empty(adapter_first_positions.shape[0], dtype=np.int64)
+    lowest_allowed = 0
+    while quality_columns[lowest_allowed] == BAD_COLUMN:
+        lowest_allowed += 1
     position = start
     records = 0
     sequence_line_guess = 0
@@ -166,50 +169,56 @@ def _profile_records(
         length = sequence_end - sequence_start
         if length > capacity:
             return READ_TOO_LONG, position, records
-        key_length = length if length <= KEY_LENGTH_LIMIT else TRUNCATED_KEY_LENGTH
-        first_hits[:] = -1
-        quality_total = 0
-        worst = 0
-        gc_and_n = 0
-        kmer = np.uint64(0)
-        run = 0
+        letters = buffer[sequence_start:sequence_end]
+        qualities = buffer[quality_start : quality_start + length]
+        # Per-read sums first, in a loop without tables or stores. With slices and
+        # narrow types LLVM vectorises it; with index arithmetic on `buffer` or 64-bit
+        # sums it stays scalar and costs about five times as much.
+        lowest = np.uint8(255)
+        highest = np.uint8(0)
+        quality_sum = np.uint32(0)  # Profile caps reads so that this cannot overflow
+        gc = np.uint32(0)
+        called = np.uint32(0)
         for index in range(length):
-            character = buffer[sequence_start + index]
-            code = base_codes[character]
-            column = quality_columns[buffer[quality_start + index]]
-            # The per-position arrays come flat: the index arithmetic is then the
-            # compiler's to simplify, which it does not do as well for 2-D arrays.
-            position_bases[index * BASE_COLUMNS + code] += 1
-            position_qualities[index * QUALITY_COLUMNS + column] += 1
-            quality_total += column
-            worst = max(worst, column)
-            gc_and_n += gc_and_n_weights[character]
-            # Rolling 2-bit code of the last 12 bases; `run` counts bases since an N.
-            kmer = ((kmer << np.uint64(2)) | np.uint64(code & 3)) & KMER_MASK
-            run = run + 1 if code < 4 else 0
-            if run >= ADAPTER_KMER_LENGTH:
-                adapter = adapter_slots[np.int64(kmer & _SLOT_MASK)]
-                if adapter >= 0 and adapter_kmers[adapter] == kmer and first_hits[adapter] < 0:
-                    first_hits[adapter] = index + 1 - ADAPTER_KMER_LENGTH
-        if worst == BAD_COLUMN:
+            quality = qualities[index]
+            lowest = min(lowest, quality)
+            highest = max(highest, quality)
+            quality_sum += quality
+            upper = letters[index] & np.uint8(0xDF)
+            is_gc = np.uint32((upper == 67) | (upper == 71))
+            gc += is_gc
+            called += is_gc | np.uint32((upper == 65) | (upper == 84))
+        if length > 0 and (lowest < lowest_allowed or highest > _HIGHEST_CHARACTER):
             status = _record_bounds(buffer, position)[0]
             return (QUALITY_OUT_OF_RANGE if status == RECORD_OK else status), position, records
+        kmer = np.uint64(0)
+        adapter_candidate = np.uint8(0)
+        for index in range(length):
+            code = base_codes[letters[index]]
+            # The per-position arrays come flat, indexed with unsigned integers: Numba
+            # then adds no negative-index fix-up (about 40% of this loop otherwise).
+            row = np.uint64(index)
+            position_bases[row * _BASE_COLUMNS + np.uint64(code)] += 1
+            position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
+            # The adapter filter of `kernels.adapter_content`, on every fourth 8-mer.
+            kmer = (kmer << np.uint64(2)) | np.uint64(code & 3)
+            if index & _STRIDE_MASK == _STRIDE_MASK:
+                eight = kmer & _FILTER_MASK
+                adapter_candidate |= ADAPTER_FILTER[eight >> np.uint64(3)] >> np.uint8(eight & np.uint64(7))
         length_histogram[length] += 1
         if length > 0:
-            mean_quality_histogram[quality_total // length] += 1
-            gc = gc_and_n & _LOW_32_BITS
-            called = length - (gc_and_n >> 32)
+            mean_quality_histogram[(np.int64(quality_sum) - length * LOWEST_CHARACTER) // length] += 1
             if called > 0:
-                gc_histogram[(200 * gc + called) // (2 * called)] += 1
-            for adapter in range(adapters):
-                if first_hits[adapter] >= 0:
-                    adapter_first_positions[adapter, first_hits[adapter]] += 1
+                gc_histogram[(200 * np.int64(gc) + called) // (2 * np.int64(called))] += 1
+            if adapter_candidate & np.uint8(1):
+                _count_first_adapters(letters, base_codes, first_hits, adapter_first_positions)
             # The duplication sample and the frequent-sequence summary, written out as
             # in `_add_to_sample` and `_count_frequent`: only non-allocating helpers
             # are called per read (see `_count_frequent`).
+            key_length = length if length <= KEY_LENGTH_LIMIT else TRUNCATED_KEY_LENGTH
             key_state = np.uint64(0)
             for index in range(key_length):
-                key_state += np.uint64(base_codes[buffer[sequence_start + index]] + 1) * KEY_POWERS[index]
+                key_state += _key_term(letters[index]) * KEY_POWERS[index]
             hashed = _finish_hash(key_state)
             duplication_state[CONSIDERED_READS] += 1
             if _qualifies(hashed, duplication_state[LEVEL]):

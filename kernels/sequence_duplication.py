@@ -79,6 +79,18 @@ def _finish_hash(state):
 
 
 @kernel
+def _key_term(letter):
+    """code + 1 of a key's letter (A, C, G, T = 1..4 in either case, anything else 5),
+    from comparisons rather than a table so that a loop over a key's letters vectorises."""
+    upper = letter & np.uint8(0xDF)
+    term = (
+        np.uint64(upper == 65) + np.uint64(2) * np.uint64(upper == 67)
+        + np.uint64(3) * np.uint64(upper == 71) + np.uint64(4) * np.uint64(upper == 84)
+    )  # fmt: skip
+    return term if term != 0 else np.uint64(5)
+
+
+@kernel
 def _hash_codes(codes):
     state = np.uint64(0)
     for index in range(codes.size):

@@ -275,3 +275,22 @@ def test_profile_accepts_numpy_buffers_and_rejects_other_dtypes():
 def test_merge_rejects_different_offsets():
     with pytest.raises(ValueError, match="quality offsets"):
         Profile(33).merge(Profile(64))
+
+
+@pytest.mark.parametrize("adapter", [piece[:12] for piece in ADAPTER_PIECES])
+def test_adapters_are_found_at_every_offset_past_the_stride_filter(adapter):
+    # The kernel tests only every fourth 8-mer before its exact search (see
+    # kernels.adapter_content): each start position modulo 4, next to Ns and lower case.
+    rng = np.random.default_rng(7)
+    records = []
+    for start in range(40):
+        for flank in (b"ACGT", b"NNNN", b"acgt"):
+            body = bytes(rng.choice(list(b"ACGT"), size=start)) + flank[: start % 5] + adapter + b"TTACG"
+            records.append(b"@r\n" + body + b"\n+\n" + b"I" * len(body) + b"\n")
+    data = b"".join(records)
+    assert_matches_naive(profile_of(data), data)
+
+
+def test_read_length_cap_keeps_the_kernel_sums_in_32_bits():
+    with pytest.raises(ValueError, match="max_read_length must be from 1 to"):
+        Profile(max_read_length=1 << 26)
