@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
-import typer
-from rich.console import Console
-
+from gateway.cli.output import console, fail, out
 from jobs.catalogue import Catalogue
 from jobs.settings import Settings, SettingsError, apply_runtime_environment, load_settings
 from jobs.store import Store
 
-console = Console(stderr=True, highlight=False)  # progress and errors
-out = Console(highlight=False, soft_wrap=True)  # results; paths must never be wrapped
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", markup=True)
-    raise typer.Exit(code)
+__all__ = ["catalogue", "console", "fail", "out", "print_json", "settings", "store"]
 
 
 def settings() -> Settings:

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperCommand
 
-from gateway.cli.common import console
+from gateway.cli.output import console
 from workflows.common.sequence_files import SequenceFileError
 from workflows.common.trimming import TrimOptions, TrimStatistics, TrimUsageError, trim as run_trim
 
