@@ -8,12 +8,19 @@ import json
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
-from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records, detect_format, read_blocks
+from workflows.common.sequence_files import (
+    InflatingAhead,
+    SequenceFileError,
+    count_valid_fastq_records,
+    detect_format,
+    read_blocks,
+)
 
 RECORDS = b"".join(b"@r%d\nACGTN\n+\nIIII#\n" % index for index in range(50))
 
@@ -45,6 +52,28 @@ def test_a_truncated_gzip_file_is_named(tmp_path):
     path.write_bytes(gzip.compress(RECORDS * 100)[:-40])
     with pytest.raises(SequenceFileError, match=r"cut\.fastq\.gz: cannot be read"):
         count_valid_fastq_records(path)
+
+
+def test_inflating_ahead_serves_any_read_size_and_stops_its_thread(tmp_path):
+    path = tmp_path / "reads.fastq.gz"
+    path.write_bytes(gzip.compress(RECORDS * 200))
+    with InflatingAhead(path, 1000) as handle:
+        pieces = [handle.read(size) for size in (1, 999, 5000, 3)]
+        pieces.append(handle.read())
+        while piece := handle.read(777):
+            pieces.append(piece)
+        assert handle.read(10) == b""
+    assert b"".join(pieces) == RECORDS * 200
+    assert not any(thread.name == "inflate-ahead" for thread in threading.enumerate())
+
+
+def test_abandoned_gzip_blocks_leave_no_thread(tmp_path):
+    path = tmp_path / "reads.fastq.gz"
+    path.write_bytes(gzip.compress(RECORDS * 2000))
+    blocks = read_blocks(path, 64)
+    assert next(blocks) == RECORDS[:64]
+    blocks.close()  # the reader stops early, as after a format error
+    assert not any(thread.name == "inflate-ahead" for thread in threading.enumerate())
 
 
 @pytest.mark.peer

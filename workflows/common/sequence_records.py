@@ -155,7 +155,7 @@ class _BlockReader:
         self.at_end = False
         self._started = False
         try:
-            self._handle = open_sequence_file(path)
+            self._handle = open_sequence_file(path, batch_bytes)
         except OSError as error:
             raise SequenceFileError(path, f"cannot be read: {error}") from None
 
