@@ -25,6 +25,7 @@ from kernels.fastq_records import (
     PLUS_SIGN,
     RECORD_OK,
     _line_end,
+    _newline_free,
     _record_bounds,
     _text_end,
 )
@@ -94,19 +95,10 @@ BASE_CODES = _base_codes()
 
 
 @kernel
-def _newlines_between(buffer, start, end):
-    # No early exit, so LLVM vectorises it: far cheaper than a search byte by byte.
-    newlines = 0
-    for offset in range(start, end):
-        newlines += buffer[offset] == NEWLINE
-    return newlines
-
-
-@kernel
 def _guessed_record_bounds(buffer, start, sequence_line_guess):
     """`_record_bounds` for the common case, guessing where lines end instead of
     searching byte by byte: the sequence line as long as `sequence_line_guess` (the
-    previous record's), confirmed by a vectorised count of the newlines before that
+    previous record's), confirmed by a vectorised test for newlines before that
     end, and the quality line as long as the sequence. Where a guess does not hold,
     `_record_bounds` itself decides. A newline or carriage return inside the guessed
     quality is not a quality character, so the caller, which rejects those, asks
@@ -121,7 +113,7 @@ def _guessed_record_bounds(buffer, start, sequence_line_guess):
         if not (
             sequence_line_end < size
             and buffer[sequence_line_end] == NEWLINE
-            and _newlines_between(buffer, sequence_start, sequence_line_end) == 0
+            and _newline_free(buffer, sequence_start, sequence_line_end)
         ):
             sequence_line_end = _line_end(buffer, sequence_start)
         separator_start = sequence_line_end + 1

@@ -37,6 +37,7 @@ from kernels.fastq_records import (
     STATUS_MESSAGES,
     TRUNCATED_RECORD,
     _line_end,
+    _newline_free,
     _record_bounds,
     _text_end,
 )
@@ -61,24 +62,16 @@ FASTQ_DEFECTS = {TITLE_MISMATCH: DEFECTS[VALIDATION_TITLE_MISMATCH][1]}
 @kernel
 def _first_non_ascii(buffer, start, stop):
     """Offset of the first byte >= 128 in buffer[start:stop], or -1."""
-    seen = 0
-    for offset in range(start, stop):
-        seen |= buffer[offset]
+    part = buffer[start:stop]  # a slice and a narrow accumulator: the loop vectorises
+    seen = np.uint8(0)
+    for index in range(part.size):
+        seen |= part[index]
     if seen < 128:
         return -1
     for offset in range(start, stop):
         if buffer[offset] >= 128:
             return offset
     return -1
-
-
-@kernel
-def _newline_free(buffer, start, stop):
-    """Whether buffer[start:stop] holds no newline (a loop without exit, so it vectorises)."""
-    found = 0
-    for offset in range(start, stop):
-        found += buffer[offset] == NEWLINE
-    return found == 0
 
 
 @kernel
