@@ -70,6 +70,8 @@ from kernels.adapter_table import (
 )
 from kernels.jit import kernel
 
+PIECE_MIN_LENGTH = 6
+
 
 @kernel
 def _characters_match(adapter_code, read_code, compare_equal):
@@ -226,6 +228,40 @@ def _compare_end(codes, offset, m, read, read_start, n, tables, table_row, compa
 
 
 @kernel
+def _start_without_whole_adapter(masks, letters, m, errors):
+    """The column from which the bit-parallel pass must run: 0, or, when the read holds
+    no alignment of the whole adapter with at most `errors` edits, the first column an
+    alignment ending at the read's end can use.
+
+    An alignment of all m adapter bases with at most `errors` edits leaves one of
+    `errors` + 1 disjoint pieces of the adapter untouched, so that piece occurs exactly
+    in the read. Shift-And (three operations per base, against Myers' dozen) looks for
+    the pieces, with the same match masks as the pass, so wildcards mean the same. If
+    none occurs, the only candidates are alignments of an adapter prefix ending at the
+    read's end, which span at most m + `errors` columns. Pieces shorter than
+    PIECE_MIN_LENGTH occur too often by chance to be worth the test.
+    """
+    n = letters.size
+    pieces = errors + 1
+    length = m // pieces
+    tail = n - m - errors - 1
+    if length < PIECE_MIN_LENGTH or tail <= 0:
+        return 0
+    one = np.uint64(1)
+    starts = np.uint64(0)
+    ends = np.uint64(0)
+    for piece in range(pieces):
+        starts |= one << np.uint64(piece * length)
+        ends |= one << np.uint64(piece * length + length - 1)
+    state = np.uint64(0)
+    seen = np.uint64(0)
+    for j in range(n):
+        state = ((state << one) | starts) & masks[letters[j]]
+        seen |= state & ends
+    return 0 if seen else tail
+
+
+@kernel
 def _bit_parallel_candidates(match_masks, index, m, read, read_start, n, flags, rate, min_overlap,
                              wildcard_adapter, effective_length, n_before, n_offset):
     """Whether `_align` can find anything, from exact unit-cost edit distances.
@@ -248,8 +284,13 @@ def _bit_parallel_candidates(match_masks, index, m, read, read_start, n, flags, 
     last_row = 0 if start_in_adapter else m
     # Costs are integers, so "cost <= length * rate" is "cost <= floor(length * rate)".
     last_row_limit = int(math.floor((effective_length if wildcard_adapter else m) * rate)) if stop_in_read else -1
-    for j in range(1, n + 1):
-        equal = match_masks[index, read[read_start + j - 1]]
+    masks = match_masks[index]
+    letters = read[read_start : read_start + n]
+    first = 0
+    if not start_in_adapter and stop_in_read:
+        first = _start_without_whole_adapter(masks, letters, m, last_row_limit)
+    for j in range(first + 1, n + 1):
+        equal = masks[letters[j - 1]]  # a uint8 index: no negative-index fix-up
         vertical = equal | negative
         horizontal = (((equal & positive) + positive) ^ positive) | equal
         up = (negative | ~(horizontal | positive)) & rows

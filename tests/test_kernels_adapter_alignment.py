@@ -139,9 +139,9 @@ def test_table_rejects_bad_adapters():
 
 
 @st.composite
-def alignment_cases(draw):
+def alignment_cases(draw, min_adapter=1, max_adapter=16):
     alphabet = draw(st.sampled_from(["ACGT", "AC", "ACGTN", "ACGTRYN", "A"]))
-    adapter = draw(st.text(alphabet=alphabet, min_size=1, max_size=16))
+    adapter = draw(st.text(alphabet=alphabet, min_size=min_adapter, max_size=max_adapter))
     assume(adapter.strip("N"))
     pieces = [draw(st.text(alphabet="ACGTN", max_size=12))]
     for _ in range(draw(st.integers(0, 2))):
@@ -179,3 +179,45 @@ def test_bit_parallel_shortcut_changes_nothing(case, padding):
     rng = np.random.default_rng(padding)
     case["read"] = "".join(rng.choice(list("ACGT"), padding)) + case["read"]  # long reads: late starts matter
     assert locate(**case) == locate(**case, bit_parallel=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(alignment_cases(min_adapter=12, max_adapter=40), st.integers(0, 120))
+def test_whole_adapter_piece_filter_changes_nothing(case, padding):
+    # Long adapters with up to three edits far into long reads: where Shift-And finds no
+    # exact piece, the bit-parallel pass starts near the read's end (see
+    # `_start_without_whole_adapter`); the result must not change.
+    rng = np.random.default_rng(padding)
+    case["read"] = "".join(rng.choice(list("ACGT"), padding)) + case["read"]
+    assert as_tuple(locate(**case)) == naive(**case)
+
+
+@st.composite
+def whole_adapters_with_edits(draw):
+    """A 3' adapter of 20-40 bases with as many edits as its error rate allows, spread
+    over the adapter, inside a read with random bases before it and, or not, after it."""
+    adapter = draw(st.text(alphabet="ACGT", min_size=20, max_size=40))
+    rate = draw(st.sampled_from([0.0, 0.05, 0.1, 0.15]))
+    edits = int(len(adapter) * rate)
+    copy = list(adapter)
+    for number in range(edits):  # one edit in each stretch of the adapter
+        position = min(len(copy) - 1, (number * len(copy)) // max(edits, 1) + draw(st.integers(0, 3)))
+        operation = draw(st.sampled_from(["substitute", "insert", "delete"]))
+        if operation == "insert":
+            copy.insert(position, draw(st.sampled_from("ACGT")))
+        elif operation == "substitute":
+            copy[position] = "ACGT"[("ACGT".index(copy[position]) + 1) % 4]
+        else:
+            del copy[position]
+    before = draw(st.text(alphabet="ACGT", max_size=80))
+    after = draw(st.text(alphabet="ACGT", max_size=40))
+    if draw(st.booleans()):  # the read ends inside the adapter: a prefix at the read's end
+        copy = copy[: len(copy) - draw(st.integers(1, 4))]
+        after = ""
+    return dict(adapter=adapter, read=before + "".join(copy) + after, rate=rate)
+
+
+@settings(max_examples=300, deadline=None)
+@given(whole_adapters_with_edits())
+def test_whole_adapters_with_every_allowed_edit_are_found(case):
+    assert as_tuple(locate(**case)) == naive(**case)
