@@ -8,8 +8,13 @@ gateway's imports; the "start-up" row is `lsdih trim` on an empty file):
 - the same through `workflows.common.trimming.trim()` in a fresh `python -c` process, as
   a workflow rule calls it (no CLI imports), with 1 and 2 threads;
 - `cutadapt -j 1` with the same options; its output must equal lsdih's byte for byte;
-- `fastp -w 1` with adapter and 3' quality trimming (its own algorithms, so its output
-  differs; a speed reference only), if installed.
+- "QC + trim()": what a fastq-qc job does for a sample, with plain output: the full QC
+  profile of the raw reads (`qc_metrics.profile_file`), then trimming with the profile of
+  the trimmed reads taken as they are written (`qc_trimming.trim_and_profile`), with 1
+  and 2 threads for the trimming (the raw profile is one thread); this is the work fastp
+  does, so it is compared with fastp;
+- `fastp -w 1` and `-w 2` with adapter and 3' quality trimming (its own algorithms, so its
+  output differs; QC before and after trimming is part of what it always does), if installed.
 Peak RSS and CPU time come from wait4() of each process; with `--repeat N` each tool's
 fastest of N alternating runs is kept (the machine may be shared). Install the peers
 first: `apt-get install -y cutadapt fastp`.
@@ -55,6 +60,20 @@ trim(TrimOptions(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2]), adapters
                  quality_cutoff="20", minimum_length="20", cores=int(sys.argv[4])))
 """
 
+QC_AND_TRIM = """
+import sys
+from pathlib import Path
+from kernels.fastq_profile import DEFAULT_MAX_READ_LENGTH
+from workflows.common.qc_metrics import profile_file
+from workflows.common.qc_trimming import trim_and_profile
+from workflows.common.trimming import TrimOptions
+raw = profile_file(sys.argv[1])
+options = TrimOptions(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2]), adapters=(("back", sys.argv[3]),),
+                      quality_cutoff="20", quality_base=raw.encoding.offset, minimum_length="20", cores=int(sys.argv[4]))
+statistics, trimmed = trim_and_profile(options, raw.encoding, DEFAULT_MAX_READ_LENGTH)
+assert raw.reads == statistics["reads"] and trimmed[0].reads == statistics["written"]
+"""
+
 SIMULATE = """
 import sys
 from pathlib import Path
@@ -86,18 +105,23 @@ def main(args: argparse.Namespace) -> int:
         empty.write_bytes(b"")
         run_measured(lsdih + OPTIONS + ["-o", str(scratch / "warm.fastq"), str(empty)])  # fills Numba's cache
         library = [sys.executable, "-c", LIBRARY, str(reads)]
+        qc = [sys.executable, "-c", QC_AND_TRIM, str(reads)]
         runs = {
             "lsdih trim -j 1": lsdih + ["-j", "1", *OPTIONS, "-o", str(scratch / "lsdih1.fastq"), str(reads)],
             "lsdih trim -j 2": lsdih + ["-j", "2", *OPTIONS, "-o", str(scratch / "lsdih2.fastq"), str(reads)],
             "trim() -j 1": library + [str(scratch / "library1.fastq"), ADAPTER, "1"],
             "trim() -j 2": library + [str(scratch / "library2.fastq"), ADAPTER, "2"],
+            "QC + trim() -j 1": qc + [str(scratch / "qc1.fastq"), ADAPTER, "1"],
+            "QC + trim() -j 2": qc + [str(scratch / "qc2.fastq"), ADAPTER, "2"],
             "cutadapt -j 1": ["cutadapt", "-j", "1", *OPTIONS, "-o", str(scratch / "cutadapt.fastq"), str(reads)],
         }
         if shutil.which("fastp"):
-            runs["fastp -w 1"] = ["fastp", "-w", "1", "-i", str(reads), "-o", str(scratch / "fastp.fastq"),
-                                  "--adapter_sequence", ADAPTER, "--cut_tail", "--cut_mean_quality", "20",
-                                  "-l", "20", "-Q", "-G", "--json", str(scratch / "fastp.json"),
-                                  "--html", str(scratch / "fastp.html")]
+            for threads in ("1", "2"):
+                runs[f"fastp -w {threads}"] = [
+                    "fastp", "-w", threads, "-i", str(reads), "-o", str(scratch / "fastp.fastq"),
+                    "--adapter_sequence", ADAPTER, "--cut_tail", "--cut_mean_quality", "20", "-l", "20", "-Q", "-G",
+                    "--json", str(scratch / "fastp.json"), "--html", str(scratch / "fastp.html"),
+                ]  # fmt: skip
         runs["start-up"] = lsdih + OPTIONS + ["-o", str(scratch / "empty.out.fastq"), str(empty)]
         results: dict[str, tuple[float, float, float]] = {}
         for _ in range(max(args.repeat, 1)):  # alternating, so that a busy spell hits every tool alike
@@ -107,16 +131,19 @@ def main(args: argparse.Namespace) -> int:
                     results[name] = measured
         startup = results.pop("start-up")
         identical = all(filecmp.cmp(scratch / "cutadapt.fastq", scratch / name, shallow=False)
-                        for name in ("lsdih1.fastq", "lsdih2.fastq", "library1.fastq", "library2.fastq"))
+                        for name in ("lsdih1.fastq", "lsdih2.fastq", "library1.fastq", "library2.fastq", "qc1.fastq",
+                                     "qc2.fastq"))
     reference = results["cutadapt -j 1"][0]
-    rows = [("lsdih trim start-up (empty input)", startup[0], startup[1], "", "", startup[2], "")]
+    fastp = results.get("fastp -w 1", (None,))[0]
+    rows = [("lsdih trim start-up (empty input)", startup[0], startup[1], "", "", startup[2], "", "")]
     for name, (seconds, cpu, rss) in results.items():
         rows.append((name, seconds, cpu, megabytes / seconds, f"{args.reads / seconds:,.0f}", rss,
-                     reference / seconds))
+                     reference / seconds, "" if fastp is None else fastp / seconds))  # fmt: skip
     print_table(
         f"Trimming {args.reads:,} reads x {args.length} bp ({megabytes:.0f} MB FASTQ), options {' '.join(OPTIONS)} "
-        "(MB/s and reads/s from wall time; 'speed-up' = cutadapt's wall time / the tool's)",
-        ("tool", "wall s", "CPU s", "MB/s", "reads/s", "peak RSS MB", "speed-up"),
+        "(MB/s and reads/s from wall time; 'x cutadapt' / 'x fastp' = cutadapt -j 1's / fastp -w 1's wall time "
+        "over the tool's)",
+        ("tool", "wall s", "CPU s", "MB/s", "reads/s", "peak RSS MB", "x cutadapt", "x fastp"),
         rows,
     )
     print(f"\nlsdih output identical to cutadapt's: {'yes' if identical else 'NO'}")
