@@ -253,11 +253,17 @@ def _start_without_whole_adapter(masks, letters, m, errors):
     for piece in range(pieces):
         starts |= one << np.uint64(piece * length)
         ends |= one << np.uint64(piece * length + length - 1)
+    # Two halves at once (overlapping by a piece, so no occurrence falls between them):
+    # two independent chains keep the core busy where one would wait on each step.
+    half = (n + length) // 2
+    shift = n - half
     state = np.uint64(0)
+    other = np.uint64(0)
     seen = np.uint64(0)
-    for j in range(n):
+    for j in range(half):
         state = ((state << one) | starts) & masks[letters[j]]
-        seen |= state & ends
+        other = ((other << one) | starts) & masks[letters[shift + j]]
+        seen |= (state | other) & ends
     return 0 if seen else tail
 
 
