@@ -71,3 +71,9 @@ _install_package_stamp()
 
 kernel = numba.njit(**JIT_OPTIONS)
 """Decorator for a nopython kernel compiled with the project's options."""
+
+inline_kernel = numba.njit(inline="always", **JIT_OPTIONS)
+"""The same, inlined into its callers by Numba: for a kernel called once per read with
+many arrays, each of which a call passes as seven words (the per-read trimming step:
+0.12 -> 0.09 us of fixed cost per read). Not for the hot loops themselves: inlining the
+adapter search into it made trimming slower."""

@@ -33,7 +33,7 @@ from kernels.adapter_table import (
     TABLES,
     AdapterTable,
 )
-from kernels.jit import kernel
+from kernels.jit import inline_kernel, kernel
 from kernels.quality_trim import _nextseq_trim_index, _poly_g_trim_index, _quality_trim_index
 
 # Entries of the per-read settings array (`read_settings`).
@@ -95,7 +95,7 @@ def routing(minimum: tuple[int | None, int | None] | None = None, maximum: tuple
     return array
 
 
-@kernel
+@inline_kernel
 def _trim_read(buffer, start, stop, quality_shift, has_qualities, settings, codes, n_before, n_offsets,
                parameters, error_rates, match_masks, index_keys, index_key_offsets, index_values, index_slots,
                index_lengths, tables, cost, score, origin):
