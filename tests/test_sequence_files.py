@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
 from workflows.common.sequence_files import (
     InflatingAhead,
+    WritingBehind,
     SequenceFileError,
     count_valid_fastq_records,
     detect_format,
@@ -74,6 +76,35 @@ def test_abandoned_gzip_blocks_leave_no_thread(tmp_path):
     assert next(blocks) == RECORDS[:64]
     blocks.close()  # the reader stops early, as after a format error
     assert not any(thread.name == "inflate-ahead" for thread in threading.enumerate())
+
+
+def test_writing_behind_keeps_order_and_stops_its_thread(tmp_path):
+    path = tmp_path / "out.fastq"
+    writer = WritingBehind(open(path, "wb"), depth=1)
+    for index in range(200):
+        writer.write(b"chunk %d\n" % index)
+    writer.close()
+    assert path.read_bytes() == b"".join(b"chunk %d\n" % index for index in range(200))
+    assert not any(thread.name == "write-behind" for thread in threading.enumerate())
+
+
+def test_writing_behind_raises_the_file_s_error():
+    class FullDisk(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    writer = WritingBehind(FullDisk())
+    writer.write(b"first")
+    with pytest.raises(OSError, match="No space left"):
+        try:
+            for _ in range(10):  # the error surfaces at a later write, or at close
+                writer.write(b"more")
+        finally:
+            writer.close()  # raises it too, and stops the thread
+    assert not any(thread.name == "write-behind" for thread in threading.enumerate())
 
 
 @pytest.mark.peer

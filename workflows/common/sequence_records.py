@@ -39,7 +39,7 @@ from kernels.sequence_records import (
     parse_fasta,
     parse_fastq,
 )
-from workflows.common.sequence_files import SequenceFileError, open_sequence_file
+from workflows.common.sequence_files import SequenceFileError, WritingBehind, open_sequence_file
 
 FASTA_SUFFIXES = (".fasta", ".fa", ".fna", ".csfasta", ".csfa")
 FASTQ_SUFFIXES = (".fastq", ".fq")
@@ -316,7 +316,7 @@ class OutputFile:
         if str(self.path).endswith(".gz"):
             self._handle = igzip_threaded.open(target, "wb", compresslevel=GZIP_LEVEL, threads=threads)
         else:
-            self._handle = open(target, "wb")
+            self._handle = WritingBehind(open(target, "wb"))
 
     def write(self, data: bytes | np.ndarray) -> None:
         if len(data):
