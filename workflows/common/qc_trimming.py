@@ -17,6 +17,7 @@ from kernels.fastq_profile import Profile
 from kernels.fastq_records import FastqFormatError
 from kernels.quality_encoding import QualityEncoding
 from workflows.common.adapter_kits import AdapterChoice
+from workflows.common.sequence_files import InOrderThread
 from workflows.common.trimming import TrimOptions, trim
 
 
@@ -61,18 +62,32 @@ def trimming_options(
 def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_length: int) -> tuple[dict, list[Profile]]:
     """Trim; return the statistics (`TrimStatistics.to_dict()` plus the bases removed
     as adapter, `adapter_trimmed_bases`) and the profiles of the reads written, one per
-    read of a pair. The profiles read the qualities in the raw reads' `encoding`."""
+    read of a pair. The profiles read the qualities in the raw reads' `encoding`.
+
+    The written batches are profiled in a thread of their own, in order (the same
+    profiles as in the caller's thread), while the next batches are trimmed."""
     sides = 2 if options.paired else 1
     profiles = [Profile(encoding.name, max_read_length) for _ in range(sides)]
     kept_bases = [0, 0]
 
-    def observe(chunks, kept):
+    def profile(chunks):
         for side, chunk in enumerate(chunks):
             profiles[side].add_records(chunk)
+
+    profiling = InOrderThread(profile, "profile-trimmed")
+
+    def observe(chunks, kept):
+        profiling.put(chunks)
+        for side in range(sides):
             kept_bases[side] += kept[side]
 
     try:
         statistics = trim(options, observe).to_dict()
+    except BaseException:
+        profiling.close(raise_error=False)
+        raise
+    try:
+        profiling.close()
     except FastqFormatError as error:  # cannot happen for reads the trimmer wrote; say so if it does
         raise AssertionError(f"the trimmed reads do not profile: {error}") from error
     removed = [statistics["bases"][side] - kept_bases[side] - statistics["quality_trimmed_bases"][side]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from isal import igzip
 
@@ -110,24 +110,24 @@ class InflatingAhead:
         self.close()
 
 
-class WritingBehind:
-    """A binary file written by a thread of its own, at most `depth` chunks behind, so the
-    caller goes on (trimming the next batch) while the system copies this one out. An
-    error of the file (a full disk) is raised by the next `write` or by `close`. Chunks
-    must not be changed after they are handed over."""
+class InOrderThread:
+    """Calls `function` on each item handed to `put`, in order, in a thread of its own, at
+    most `depth` items behind the caller. An exception of `function` is raised by the
+    next `put` or by `close`; after it, items are only taken, so `put` never blocks.
+    Items must not be changed after they are handed over."""
 
-    def __init__(self, handle: BinaryIO, depth: int = 2):
-        self._handle = handle
-        self._chunks: queue.Queue = queue.Queue(maxsize=depth)
+    def __init__(self, function: Callable[[Any], object], name: str, depth: int = 2):
+        self._function = function
+        self._items: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._drain, name="write-behind", daemon=True)
+        self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is None:  # after an error, chunks are only taken, so writers never block
+        while (item := self._items.get()) is not None:
+            if self._error is None:
                 try:
-                    self._handle.write(chunk)
+                    self._function(item)
                 except BaseException as error:
                     self._error = error
 
@@ -135,16 +135,36 @@ class WritingBehind:
         if self._error is not None:
             raise self._error
 
-    def write(self, data) -> None:
+    def put(self, item: object) -> None:
         self._raise_error()
-        self._chunks.put(data)
+        self._items.put(item)
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait for every item; then raise the first error, if any and `raise_error`."""
+        if self._thread.is_alive():
+            self._items.put(None)
+            self._thread.join()
+        if raise_error:
+            self._raise_error()
+
+
+class WritingBehind:
+    """A binary file written in a thread (`InOrderThread`), so the caller goes on
+    (trimming the next batch) while the system copies this one out. An error of the file
+    (a full disk) is raised by the next `write` or by `close`."""
+
+    def __init__(self, handle: BinaryIO, depth: int = 2):
+        self._handle = handle
+        self._writer = InOrderThread(handle.write, "write-behind", depth)
+
+    def write(self, data) -> None:
+        self._writer.put(data)
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
-        self._handle.close()
-        self._raise_error()
+        try:
+            self._writer.close()
+        finally:
+            self._handle.close()
 
 
 def detect_format(head: bytes) -> str | None:
