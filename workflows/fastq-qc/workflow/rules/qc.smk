@@ -87,8 +87,9 @@ rule trim_chunk:
             )
         },  # fmt: skip
     # One thread, so that the job fits any Dask worker (those of `lsdih up` offer one
-    # cpu each); ISA-L compresses in a thread of its own even so. Where workers are
-    # larger, --set-threads trim_chunk=N trims and compresses on N threads.
+    # cpu each); ISA-L compresses and the trimmed reads are profiled in threads of
+    # their own even so (the profile takes about a third of the trimming time). Where
+    # workers are larger, --set-threads trim_chunk=N trims and compresses on N threads.
     threads: 1
     resources:
         mem_mb=lambda wildcards, threads: trim_memory_mb(threads),
