@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from reference.digests import file_sha256
+
 TERMINAL = {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED"}
 CHUNK = 1 << 20
 
@@ -32,14 +34,6 @@ class GatewayError(RuntimeError):
         else:
             message = body[:500]
         super().__init__(f"{status}: {message}")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class GatewayClient:

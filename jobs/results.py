@@ -7,7 +7,6 @@ looked up in the listing, never joined onto the run folder as given.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
@@ -19,6 +18,7 @@ from typing import Any
 from jobs.catalogue import Catalogue
 from jobs.models import Run, Task
 from jobs.workspace import CONTROL_DIR, collect_outputs, driver_log_path
+from reference.digests import file_sha256
 
 _CHECKSUM_CACHE = "checksums.json"
 _ZIP_CHUNK = 1 << 20
@@ -41,14 +41,6 @@ class Output:
         return {"path": self.path, "size": self.size, "sha256": self.sha256, "format": self.format}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def list_outputs(catalogue: Catalogue, run: Run) -> list[Output]:
     """The run's declared outputs that exist, with checksums (cached by size and mtime)."""
     workdir = Path(run.workdir)
@@ -69,7 +61,7 @@ def list_outputs(catalogue: Catalogue, run: Run) -> list[Output]:
         key = f"{stat.st_size}:{stat.st_mtime_ns}"
         cached = cache.get(item["path"])
         if not cached or cached[0] != key:
-            cached = cache[item["path"]] = [key, _sha256(absolute)]
+            cached = cache[item["path"]] = [key, file_sha256(absolute)]
             changed = True
         outputs.append(Output(item["path"], stat.st_size, cached[1], item["format"], absolute))
     if changed and cache_path.parent.is_dir():

@@ -13,6 +13,8 @@
   sequences in the same order (case and line wrapping do not count), and the value can be
   compared with any seqcol server: seqcol's own example collection (chrX TTGGGGAA, chr1
   GGAA, chr2 GCGC) gives ``XZlrcEGi6mlopZ2uD8ObHkQB1d0oDwKk``.
+- `file_sha256`: the hex SHA-256 of a file's bytes, read in blocks (the checksum of stored
+  files, results and uploads).
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
+
+FILE_BLOCK_BYTES = 1 << 20
+
+
+def file_sha256(path: Path | str) -> str:
+    """Hex SHA-256 of the file's bytes, read in blocks of `FILE_BLOCK_BYTES`."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(FILE_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def sha512t24u(data: bytes) -> str:

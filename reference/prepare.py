@@ -23,7 +23,6 @@ in ``reference.digests``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -37,7 +36,7 @@ import pysam
 import pysam.version
 
 from reference.bgzf import BgzfWriter, default_threads
-from reference.digests import SequenceDigester, collection_attribute_digests, collection_digest
+from reference.digests import SequenceDigester, collection_attribute_digests, collection_digest, file_sha256
 from reference.errors import FastaFormatError, ReferenceDataError, ReferenceIntegrityError
 from reference.fasta_check import GENOME, PROTEIN, SequenceSummary, check_kind, read_line_pieces, scan_fasta
 
@@ -47,7 +46,6 @@ FASTA_NAME = "reference.fa.gz"
 LINE_WIDTH = 60
 MINIMAP2_PRESETS = ("sr", "map-ont", "map-pb", "map-hifi")
 DEFAULT_PRESETS = ("sr",)
-HASH_BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -121,14 +119,6 @@ class _WrappedFastaWriter:
             self._column = 0
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(HASH_BLOCK_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check_presets(presets: tuple[str, ...] | list[str], kind: str = GENOME) -> tuple[str, ...]:
     if kind == PROTEIN:
         asked = [preset for preset in presets if preset not in DEFAULT_PRESETS]
@@ -166,11 +156,11 @@ def _build(fasta: Path, staging: Path, presets: tuple[str, ...], source_name: st
     refgets = [summary.refget for summary in summaries]
     files = {}
     for path in sorted(staging.iterdir()):
-        files[path.name] = {"size": path.stat().st_size, "sha256": _file_sha256(path)}
+        files[path.name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
     return {
         "format": FORMAT,
         "kind": kind,
-        "source": {"file_name": Path(source_name).name, "size": fasta.stat().st_size, "sha256": _file_sha256(fasta)},
+        "source": {"file_name": Path(source_name).name, "size": fasta.stat().st_size, "sha256": file_sha256(fasta)},
         "sequence_count": len(summaries),
         "total_length": sum(lengths),
         "collection_digest": collection_digest(names, lengths, refgets),
@@ -315,7 +305,7 @@ def verify(folder: Path) -> PreparedReference:
     problems = _size_problems(prepared)
     for file_name, recorded in manifest["files"].items():
         path = prepared.folder / file_name
-        if path.is_file() and (actual := _file_sha256(path)) != recorded["sha256"]:
+        if path.is_file() and (actual := file_sha256(path)) != recorded["sha256"]:
             problems.append(f"{file_name} has SHA-256 {actual}, {recorded['sha256']} recorded")
     try:
         stored = _stored_sequence_digests(prepared.fasta)
