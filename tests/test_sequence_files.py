@@ -10,11 +10,13 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
+from workflows.common.sequence_records import OutputFile
 from workflows.common.sequence_files import (
     InflatingAhead,
     WritingBehind,
@@ -105,6 +107,17 @@ def test_writing_behind_raises_the_file_s_error():
         finally:
             writer.close()  # raises it too, and stops the thread
     assert not any(thread.name == "write-behind" for thread in threading.enumerate())
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_names_the_output():
+    output = OutputFile("/dev/full")
+    with pytest.raises(OSError, match="No space left on device: '/dev/full'"):
+        try:
+            for _ in range(64):
+                output.write(b"@r\nACGT\n+\nIIII\n" * 4096)
+        finally:
+            output.commit()
 
 
 @pytest.mark.peer

@@ -320,16 +320,26 @@ class OutputFile:
 
     def write(self, data: bytes | np.ndarray) -> None:
         if len(data):
-            self._handle.write(memoryview(data))
+            try:
+                self._handle.write(memoryview(data))
+            except OSError as error:
+                raise self._named(error) from None
 
     def commit(self) -> None:
         """Finish the file and put it in place."""
-        if self.path is None:
-            self._handle.flush()
-            return
-        self._handle.close()
-        if self._temporary is not None:
-            os.replace(self._temporary, self.path)
+        try:
+            if self.path is None:
+                self._handle.flush()
+                return
+            self._handle.close()
+            if self._temporary is not None:
+                os.replace(self._temporary, self.path)
+        except OSError as error:
+            raise self._named(error) from None
+
+    def _named(self, error: OSError) -> OSError:
+        """The error naming this output (a write behind, in a thread, cannot know it)."""
+        return OSError(error.errno, error.strerror or str(error), str(self.path or "standard output"))
 
     def discard(self) -> None:
         """Close and delete the partial file (a non-regular target is left alone)."""
