@@ -10,15 +10,18 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from isal import igzip as isal_gzip
 
 from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
 from workflows.common.sequence_records import OutputFile
 from workflows.common.sequence_files import (
-    InflatingAhead,
+    BlocksAhead,
+    ReadingAhead,
     WritingBehind,
     SequenceFileError,
     count_valid_fastq_records,
@@ -58,26 +61,69 @@ def test_a_truncated_gzip_file_is_named(tmp_path):
         count_valid_fastq_records(path)
 
 
-def test_inflating_ahead_serves_any_read_size_and_stops_its_thread(tmp_path):
+def _reading_ahead_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name == "read-ahead"]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_blocks_ahead_serve_any_read_size_and_stop_their_thread(tmp_path, compress):
     path = tmp_path / "reads.fastq.gz"
-    path.write_bytes(gzip.compress(RECORDS * 200))
-    with InflatingAhead(path, 1000) as handle:
+    path.write_bytes(gzip.compress(RECORDS * 200) if compress else RECORDS * 200)
+    with BlocksAhead(isal_gzip.open(path, "rb") if compress else open(path, "rb"), 1000) as handle:
         pieces = [handle.read(size) for size in (1, 999, 5000, 3)]
         pieces.append(handle.read())
         while piece := handle.read(777):
             pieces.append(piece)
         assert handle.read(10) == b""
     assert b"".join(pieces) == RECORDS * 200
-    assert not any(thread.name == "inflate-ahead" for thread in threading.enumerate())
+    assert not _reading_ahead_threads()
 
 
-def test_abandoned_gzip_blocks_leave_no_thread(tmp_path):
+@pytest.mark.parametrize("compress", [False, True])
+def test_abandoned_blocks_leave_no_thread(tmp_path, compress):
     path = tmp_path / "reads.fastq.gz"
-    path.write_bytes(gzip.compress(RECORDS * 2000))
+    path.write_bytes(gzip.compress(RECORDS * 2000) if compress else RECORDS * 2000)
     blocks = read_blocks(path, 64)
     assert next(blocks) == RECORDS[:64]
     blocks.close()  # the reader stops early, as after a format error
-    assert not any(thread.name == "inflate-ahead" for thread in threading.enumerate())
+    assert not _reading_ahead_threads()
+
+
+def test_reading_ahead_keeps_order_and_raises_the_error_in_its_turn():
+    def items():
+        yield from range(5)
+        raise ValueError("record 6 is broken")
+
+    seen = []
+    with pytest.raises(ValueError, match="record 6"):
+        with ReadingAhead(items(), "read-ahead", depth=2) as ahead:
+            for item in ahead:
+                seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+    assert next(ahead, "ended") == "ended"
+    assert not _reading_ahead_threads()
+
+
+def test_reading_ahead_stays_within_its_depth_and_closes_an_abandoned_generator():
+    produced, closed = [], threading.Event()
+
+    def items():
+        try:
+            for item in range(1000):
+                produced.append(item)
+                yield item
+        finally:
+            closed.set()
+
+    ahead = ReadingAhead(items(), "read-ahead", depth=2)
+    assert next(ahead) == 0
+    deadline = time.monotonic() + 5
+    while len(produced) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert len(produced) == 4  # one taken, two queued, one waiting to be queued
+    ahead.close()
+    assert closed.is_set() and not _reading_ahead_threads()
 
 
 def test_writing_behind_keeps_order_and_stops_its_thread(tmp_path):

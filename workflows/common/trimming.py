@@ -2,11 +2,12 @@
 
 `trim(options)` reads the input(s) in blocks of whole records (`sequence_records`);
 each batch is parsed, trimmed and routed in Numba (`kernels.read_trimming`), its output
-bytes assembled in Numba, and written in input order. With `cores` > 1 batches go to a
-thread pool (the kernels release the GIL; the reading thread only cuts blocks at record
-boundaries); at most two batches per thread are in flight, so memory stays bounded. Options are those of cutadapt (names in `TrimOptions`), checked the way
-cutadapt checks them; a violation raises `TrimUsageError`, a bad input file
-`SequenceFileError`.
+bytes assembled in Numba, and written in input order. With one core, batches are read
+and parsed one ahead in a thread; with `cores` > 1 they go to a thread pool (the kernels
+release the GIL; the reading thread only cuts blocks at record boundaries); at most two
+batches per thread are in flight, so memory stays bounded. Options are those of cutadapt
+(names in `TrimOptions`), checked the way cutadapt checks them; a violation raises
+`TrimUsageError`, a bad input file `SequenceFileError`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kernels import read_trimming as rt
 from kernels.adapter_index import indexed_adapter_table
 from kernels.record_assembly import assemble_records
 from workflows.common.adapters import Adapter, AdapterSpecError, SearchDefaults, parse_adapters
-from workflows.common.sequence_files import SequenceFileError
+from workflows.common.sequence_files import ReadingAhead, SequenceFileError
 from workflows.common.sequence_records import (
     BATCH_BYTES,
     OutputFile,
@@ -373,9 +374,11 @@ def trim(options: TrimOptions, on_output: OutputObserver | None = None) -> TrimS
         else:
             batches = ((batch,) for batch in record_batches(options.inputs[0], input_format(options.inputs[0]),
                                                             options.batch_bytes))
-        if cores == 1:
-            for batch in batches:
-                _write(plan, statistics, _process(plan, batch), on_output)
+        if cores == 1:  # reading and parsing go ahead in a thread, as fastp's reader does
+            parsed = (tuple(item.parse() for item in items) for items in batches)
+            with ReadingAhead(parsed, "read-ahead") as ahead:
+                for batch in ahead:
+                    _write(plan, statistics, _process(plan, batch), on_output)
         else:
             with ThreadPoolExecutor(cores) as pool:
                 in_flight: deque = deque()
