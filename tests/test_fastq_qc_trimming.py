@@ -33,7 +33,8 @@ from workflows.common.paired_reads import (
     samples_from_sheet,
 )
 from workflows.common.qc_metrics import fastp_like_report, fastp_trimming_sections, profile_file
-from workflows.common.qc_trimming import TrimSettings, trim_and_profile, trimming_options
+from workflows.common import qc_trimming
+from workflows.common.qc_trimming import TrimSettings, profile_and_trim, trim_and_profile, trimming_options
 from workflows.common.sequence_files import SequenceFileError
 
 ILLUMINA = "AGATCGGAAGAGC"
@@ -255,6 +256,62 @@ def test_trimmed_reads_and_counts_are_cutadapts(pair, tmp_path, peer_tool, paire
     assert sections["filtering_result"]["too_short_reads"] == counts["filtered"]["too_short"] * sides
     assert sections["adapter_cutting"]["adapter_trimmed_reads"] == counts["read1_with_adapter"] + (
         counts["read2_with_adapter"] or 0)
+
+
+def _profiled_then_trimmed(inputs, outputs, settings, quality_offset="auto", cores=1):
+    """The two passes of fastq-qc with adapters detected: the raw profile, then trimming."""
+    raw = (list(profile_pair(*inputs, quality_offset, 1000)) if len(inputs) == 2
+           else [profile_file(inputs[0], quality_offset, 1000)])
+    adapters = choose_adapters("illumina", "", raw, 0.1)
+    options = trimming_options(inputs, outputs, adapters, settings, raw[0].encoding, cores=cores)
+    return (raw, *trim_and_profile(options, raw[0].encoding, 1000))
+
+
+def _profiled_and_trimmed(inputs, outputs, settings, quality_offset="auto", cores=1):
+    adapters = choose_adapters("illumina", "", [], 0.1)
+    options = trimming_options(inputs, outputs, adapters, settings, profile_of([]).encoding, cores=cores)
+    return profile_and_trim(options, quality_offset, 1000)
+
+
+def _same_results(first, second, first_outputs, second_outputs):
+    (raw, statistics, trimmed), (raw2, statistics2, trimmed2) = first, second
+    assert [profile.to_dict() for profile in raw] == [profile.to_dict() for profile in raw2]
+    assert statistics == statistics2
+    assert [profile.to_dict() for profile in trimmed] == [profile.to_dict() for profile in trimmed2]
+    assert [gunzipped(path) for path in first_outputs] == [gunzipped(path) for path in second_outputs]
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.parametrize("paired", [False, True], ids=["single", "paired"])
+def test_one_pass_gives_what_profiling_then_trimming_gives(pair, tmp_path, paired, cores):
+    inputs = pair if paired else pair[:1]
+    settings = TrimSettings(quality_cutoff=20, min_length=30, pair_filter="any")
+    expected_outputs = [tmp_path / f"two_{mate}.fastq.gz" for mate in range(1, len(inputs) + 1)]
+    outputs = [tmp_path / f"one_{mate}.fastq.gz" for mate in range(1, len(inputs) + 1)]
+    expected = _profiled_then_trimmed(inputs, expected_outputs, settings, cores=cores)
+    assert expected[1]["with_adapters"][0] > 0
+    _same_results(_profiled_and_trimmed(inputs, outputs, settings, cores=cores), expected, outputs, expected_outputs)
+
+
+def test_one_pass_trims_again_when_the_first_reads_mislead_the_encoding(tmp_path, monkeypatch):
+    # The first reads hold only characters that Phred+64 can mean too; later ones do not.
+    reads = [(f"r{index}", "ACGTACGTAGATCGGAAGAGCACAC"[: 12 + index % 14]) for index in range(200)]
+    data = fastq(reads[:100], "h") + fastq(reads[100:], "5")
+    (tmp_path / "late.fq").write_bytes(data)
+    monkeypatch.setattr(qc_trimming, "ENCODING_HEAD_BYTES", len(fastq(reads[:50], "h")))
+    assert qc_trimming._head_encoding(tmp_path / "late.fq", "auto").offset == 64
+    settings = TrimSettings(quality_cutoff=30, min_length=5)
+    first, second = [tmp_path / "one.fastq.gz"], [tmp_path / "two.fastq.gz"]
+    result = _profiled_and_trimmed([tmp_path / "late.fq"], first, settings)
+    _same_results(result, _profiled_then_trimmed([tmp_path / "late.fq"], second, settings), first, second)
+    assert result[0][0].encoding.offset == 33 and result[1]["quality_trimmed_bases"][0] > 0
+
+
+def test_one_pass_names_the_file_and_record_of_a_defect(tmp_path):
+    (tmp_path / "bad.fq").write_bytes(fastq([("a", "ACGT"), ("b", "ACGT")]) + b"@c\nACGT\n+\nII\n")
+    with pytest.raises(SequenceFileError, match=r"bad\.fq: .*record 3"):
+        _profiled_and_trimmed([tmp_path / "bad.fq"], [tmp_path / "out.fastq.gz"], TrimSettings())
+    assert not (tmp_path / "out.fastq.gz").exists()
 
 
 def test_poly_g_trimming_is_that_of_lsdih_trim(tmp_path):

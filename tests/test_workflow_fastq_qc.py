@@ -311,9 +311,12 @@ def write_trimming_inputs(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def trimmed_runs(tmp_path_factory):
-    """The same samples trimmed twice: whole, and cut into chunks (split_mb)."""
+    """The same samples trimmed four times: whole, and cut into chunks (split_mb); with
+    the adapters detected (a raw profile first), and set (one pass per chunk)."""
     runs = {}
-    for name, extra in (("whole", {}), ("split", {"split_mb": SPLIT_MB})):
+    set_adapters = {"adapters": "illumina", "poly_g": False}
+    for name, extra in (("whole", {}), ("split", {"split_mb": SPLIT_MB}), ("single_pass", set_adapters),
+                        ("single_pass_split", {**set_adapters, "split_mb": SPLIT_MB})):
         workdir = tmp_path_factory.mktemp(f"fastq_qc_{name}")
         reads = write_trimming_inputs(workdir)
         result = run_snakemake(workdir, {"inputs": {"reads": reads}, "params": {**TRIM_PARAMS, **extra}})
@@ -468,6 +471,33 @@ def test_split_run_gives_the_results_of_the_whole_run(trimmed_runs):
         assert f"split_sample/{sample}.log" in logs
         assert {f"trim_chunk/{sample}.{chunk}.log" for chunk in range(chunks)} <= logs
     assert not (split / "chunks").exists() or not any((split / "chunks").rglob("*.fastq"))  # temporary
+
+
+@pytest.mark.parametrize("run", ["single_pass", "single_pass_split"])
+def test_one_pass_with_set_adapters_gives_the_results_of_profiling_first(trimmed_runs, run):
+    ours, theirs = trimmed_runs[run], trimmed_runs["whole"]
+    for sample in TRIMMED_SAMPLES:
+        for mine, expected in zip(trimmed_files(ours, sample), trimmed_files(theirs, sample)):
+            assert read_text(mine) == read_text(expected), sample
+        documents = {}
+        for workdir in (ours, theirs):
+            for kind in ("profile", "trimming", "fastp"):
+                document = read_json(workdir / "results" / "samples" / f"{sample}.{kind}.json")
+                document.pop("chunks", None)
+                documents.setdefault(kind, []).append(document)
+        mine, expected = documents.pop("trimming")
+        assert mine["adapters"].pop("setting") == "illumina" and expected["adapters"].pop("setting") == "auto"
+        assert mine["adapters"].pop("decision") == "Illumina TruSeq / universal, as set"
+        assert mine["poly_g"].pop("setting") is False and "as set" in mine["poly_g"].pop("decision")
+        for document in (expected["adapters"], expected["poly_g"]):
+            del document["decision"]
+        del expected["poly_g"]["setting"]
+        assert mine == expected, sample  # the content of the kits' adapters too, from the raw reads
+        for kind, (mine, expected) in documents.items():
+            assert mine == expected, (sample, kind)
+    assert (ours / "results" / "summary.tsv").read_text() == (theirs / "results" / "summary.tsv").read_text()
+    logs = {path.relative_to(ours / "logs").parts[0] for path in ours.glob("logs/**/*.log")}
+    assert "profile_and_trim_chunk" in logs and not {"profile_chunk", "trim_chunk"} & logs
 
 
 def test_mismatched_pair_fails_naming_both_files_and_the_record(tmp_path):

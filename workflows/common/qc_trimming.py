@@ -1,6 +1,8 @@
 """Trimming inside a QC run: the workflow's parameters as cutadapt options for
 `workflows.common.trimming.trim`, and the profile of the trimmed reads taken from the
-bytes as they are written (no second reading of the output).
+bytes as they are written (no second reading of the output). When the adapters are
+decided without the raw reads' profile, `profile_and_trim` profiles the raw reads in
+the same pass too, as fastp does: the input is read once.
 
 The trimmed reads are exactly those of `lsdih trim` (so of cutadapt) with the options
 that `trimming_options` builds: `-a` for each read-1 adapter, `-A` for each read-2
@@ -10,15 +12,17 @@ and `--pair-filter`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kernels.fastq_profile import Profile
-from kernels.fastq_records import FastqFormatError
-from kernels.quality_encoding import QualityEncoding
+from kernels.fastq_records import FastqFormatError, complete_records_end
+from kernels.quality_encoding import QualityEncoding, detect_quality_encoding
 from workflows.common.adapter_kits import AdapterChoice
-from workflows.common.sequence_files import InOrderThread
-from workflows.common.trimming import TrimOptions, trim
+from workflows.common.sequence_files import InOrderThread, SequenceFileError, read_head
+from workflows.common.trimming import InputObserver, TrimOptions, trim
+
+ENCODING_HEAD_BYTES = 1 << 20  # the reads that decide the quality encoding before a single pass
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def trimming_options(
     )
 
 
-def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_length: int) -> tuple[dict, list[Profile]]:
+def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_length: int,
+                     on_input: InputObserver | None = None) -> tuple[dict, list[Profile]]:
     """Trim; return the statistics (`TrimStatistics.to_dict()` plus the bases removed
     as adapter, `adapter_trimmed_bases`) and the profiles of the reads written, one per
     read of a pair. The profiles read the qualities in the raw reads' `encoding`.
@@ -82,7 +87,7 @@ def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_l
             kept_bases[side] += kept[side]
 
     try:
-        statistics = trim(options, observe).to_dict()
+        statistics = trim(options, observe, on_input).to_dict()
     except BaseException:
         profiling.close(raise_error=False)
         raise
@@ -94,3 +99,46 @@ def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_l
                - statistics["poly_g_trimmed_bases"][side] for side in (0, 1)]
     statistics["adapter_trimmed_bases"] = sum(removed)
     return statistics, profiles
+
+
+def _head_encoding(path: Path, quality_offset: int | str) -> QualityEncoding:
+    head = read_head(path, ENCODING_HEAD_BYTES)
+    try:
+        return detect_quality_encoding([head[: complete_records_end(head)]], quality_offset)
+    except FastqFormatError as error:
+        raise SequenceFileError(path, str(error), error.record) from None
+
+
+def profile_and_trim(options: TrimOptions, quality_offset: int | str,
+                     max_read_length: int) -> tuple[list[Profile], dict, list[Profile]]:
+    """In one pass over the input: the profiles of the raw reads (one per read of a pair,
+    as `profile_pair` gives them), and what `trim_and_profile` returns.
+
+    Trimming needs the quality encoding first: it is decided from the first
+    ENCODING_HEAD_BYTES of read 1 (`options.quality_base` is not used). Should the whole
+    input decide otherwise (its first reads held no low quality), the input is trimmed
+    again with the encoding of the whole, so the result is always that of profiling
+    first and trimming after."""
+    sides = 2 if options.paired else 1
+    encoding = _head_encoding(options.inputs[0], quality_offset)
+    while True:
+        raw = [Profile(quality_offset, max_read_length) for _ in range(sides)]
+
+        def profile(chunks):
+            for side, chunk in enumerate(chunks):
+                try:
+                    raw[side].add_records(chunk)
+                except FastqFormatError as error:
+                    raise SequenceFileError(options.inputs[side], str(error), error.record) from None
+
+        profiling = InOrderThread(profile, "profile-raw")
+        try:
+            statistics, trimmed = trim_and_profile(replace(options, quality_base=encoding.offset), encoding,
+                                                   max_read_length, profiling.put)
+        except BaseException:
+            profiling.close(raise_error=False)
+            raise
+        profiling.close()
+        if raw[0].encoding.name == encoding.name:
+            return raw, statistics, trimmed
+        encoding = raw[0].encoding

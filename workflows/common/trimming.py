@@ -44,6 +44,10 @@ PAIR_FILTER_MODES = {"any": rt.MODE_ANY, "both": rt.MODE_BOTH, "first": rt.MODE_
 # array per read of a pair) and the bases each read side kept after trimming, before
 # any filter: what a caller needs to profile the trimmed reads as they are written.
 OutputObserver = Callable[[tuple[np.ndarray, ...], tuple[int, int]], None]
+# Called once per batch, in input order, before it is trimmed, with the batch's whole
+# FASTQ records as read (one array per read of a pair): to profile the raw reads in the
+# same pass.
+InputObserver = Callable[[tuple[np.ndarray, ...]], None]
 
 
 class TrimUsageError(ValueError):
@@ -353,9 +357,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def trim(options: TrimOptions, on_output: OutputObserver | None = None) -> TrimStatistics:
+def trim(options: TrimOptions, on_output: OutputObserver | None = None,
+         on_input: InputObserver | None = None) -> TrimStatistics:
     """Run the trimmer; outputs appear only if the whole run succeeds. `on_output`, if
-    given, sees every batch of the main output as it is written (`OutputObserver`)."""
+    given, sees every batch of the main output as it is written (`OutputObserver`),
+    `on_input` every batch of FASTQ input before it is trimmed (`InputObserver`)."""
     check_options(options)
     adapters = parse_all_adapters(options)
     cores = options.cores or available_cores()
@@ -367,22 +373,27 @@ def trim(options: TrimOptions, on_output: OutputObserver | None = None) -> TrimS
         raise TrimUsageError(str(error)) from None
     statistics = TrimStatistics(plan.paired)
     try:
+        formats = [input_format(path) for path in options.inputs]
+        if on_input is not None and formats != ["fastq"] * len(formats):
+            raise TrimUsageError("only FASTQ input can be observed as it is read")
         if plan.paired:
-            formats = [input_format(path) for path in options.inputs]
             batches = paired_batches(options.inputs[0], formats[0], options.inputs[1], formats[1],
                                      options.batch_bytes)
         else:
-            batches = ((batch,) for batch in record_batches(options.inputs[0], input_format(options.inputs[0]),
-                                                            options.batch_bytes))
+            batches = ((batch,) for batch in record_batches(options.inputs[0], formats[0], options.batch_bytes))
         if cores == 1:  # reading and parsing go ahead in a thread, as fastp's reader does
-            parsed = (tuple(item.parse() for item in items) for items in batches)
+            parsed = ((items, tuple(item.parse() for item in items)) for items in batches)
             with ReadingAhead(parsed, "read-ahead") as ahead:
-                for batch in ahead:
+                for items, batch in ahead:
+                    if on_input is not None:
+                        on_input(tuple(item.data for item in items))
                     _write(plan, statistics, _process(plan, batch), on_output)
         else:
             with ThreadPoolExecutor(cores) as pool:
                 in_flight: deque = deque()
                 for batch in batches:
+                    if on_input is not None:
+                        on_input(tuple(item.data for item in batch))
                     in_flight.append(pool.submit(_process, plan, batch))
                     while len(in_flight) > 2 * cores:
                         _write(plan, statistics, in_flight.popleft().result(), on_output)

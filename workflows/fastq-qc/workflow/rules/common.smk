@@ -15,6 +15,16 @@ if config.get("params") is None:
 validate(config["params"], "../schemas/params.schema.yaml")
 PARAMS = config["params"]
 TRIM = PARAMS["trim"]
+# Adapters and poly-G trimming set rather than detected need no raw profile first: then
+# each chunk is profiled and trimmed in one pass over its reads (profile_and_trim_chunk).
+SINGLE_PASS = TRIM and PARAMS["adapters"] != "auto" and PARAMS["poly_g"] != "auto"
+TRIM_PARAMS = {
+    key: PARAMS[key]
+    for key in (
+        "adapters", "adapters2", "adapter_min_percent", "quality_cutoff", "min_length", "poly_g", "poly_g_min_length",
+        "pair_filter", "max_read_length",
+    )
+}  # fmt: skip
 
 
 def samples_of(paths, sheet):
@@ -112,3 +122,8 @@ def trim_memory_mb(threads):
     # Up to two batches of 4 MiB per thread in flight, each with its trimmed copy and
     # its profile of the trimmed reads, plus the compressors' buffers.
     return profile_memory_mb() + threads * 64
+
+
+def single_pass_memory_mb(threads):
+    # Trimming's, plus the raw reads' profiles and the raw batches waiting for them.
+    return trim_memory_mb(threads) + 2 * (PARAMS["max_read_length"] * 800 // 2**20) + 32

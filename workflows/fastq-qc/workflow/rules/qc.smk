@@ -1,8 +1,9 @@
 # Per sample, in chunks (one chunk unless a file is over split_mb): each chunk's raw
 # reads are profiled and the chunk profiles merged; when trimming is on, each chunk is
 # trimmed with the adapters decided from the merged profile, and the trimmed chunks and
-# their profiles merged. Cheap rules that gather JSON documents run in the Snakemake
-# process itself rather than as cluster jobs.
+# their profiles merged. Where adapters and poly-G trimming are set (SINGLE_PASS), one
+# job per chunk profiles and trims in a single pass instead. Cheap rules that gather
+# JSON documents run in the Snakemake process itself rather than as cluster jobs.
 
 
 localrules:
@@ -30,24 +31,71 @@ rule split_sample:
         "../scripts/split_sample.py"
 
 
-rule profile_chunk:
-    input:
-        chunk_source,
-    output:
-        temp("chunks/{sample}/profile_{chunk}.json"),
-    log:
-        "logs/profile_chunk/{sample}.{chunk}.log",
-    params:
-        files=chunk_files,
-        reads=reads_of_sample,
-        quality_offset=PARAMS["quality_offset"],
-        max_read_length=PARAMS["max_read_length"],
-        chunk_mb=PARAMS["chunk_mb"],
-    threads: 1
-    resources:
-        mem_mb=profile_memory_mb(),
-    script:
-        "../scripts/profile_chunk.py"
+if SINGLE_PASS:
+
+    rule profile_and_trim_chunk:
+        input:
+            chunk_source,
+        output:
+            profile=temp("chunks/{sample}/profile_{chunk}.json"),
+            trimmed=temp(directory("chunks/{sample}/trimmed_{chunk}")),
+        log:
+            "logs/profile_and_trim_chunk/{sample}.{chunk}.log",
+        params:
+            files=chunk_files,
+            reads=reads_of_sample,
+            quality_offset=PARAMS["quality_offset"],
+            **TRIM_PARAMS,
+        # One thread, as trim_chunk below; reading, profiling and compressing run in
+        # threads of their own.
+        threads: 1
+        resources:
+            mem_mb=lambda wildcards, threads: single_pass_memory_mb(threads),
+        script:
+            "../scripts/profile_and_trim_chunk.py"
+
+else:
+
+    rule profile_chunk:
+        input:
+            chunk_source,
+        output:
+            temp("chunks/{sample}/profile_{chunk}.json"),
+        log:
+            "logs/profile_chunk/{sample}.{chunk}.log",
+        params:
+            files=chunk_files,
+            reads=reads_of_sample,
+            quality_offset=PARAMS["quality_offset"],
+            max_read_length=PARAMS["max_read_length"],
+            chunk_mb=PARAMS["chunk_mb"],
+        threads: 1
+        resources:
+            mem_mb=profile_memory_mb(),
+        script:
+            "../scripts/profile_chunk.py"
+
+    rule trim_chunk:
+        input:
+            reads=chunk_source,
+            profile="results/samples/{sample}.profile.json",
+        output:
+            temp(directory("chunks/{sample}/trimmed_{chunk}")),
+        log:
+            "logs/trim_chunk/{sample}.{chunk}.log",
+        params:
+            files=chunk_files,
+            reads=reads_of_sample,
+            **TRIM_PARAMS,
+        # One thread, so that the job fits any Dask worker (those of `lsdih up` offer one
+        # cpu each); ISA-L compresses and the trimmed reads are profiled in threads of
+        # their own even so (the profile takes about a third of the trimming time). Where
+        # workers are larger, --set-threads trim_chunk=N trims and compresses on N threads.
+        threads: 1
+        resources:
+            mem_mb=lambda wildcards, threads: trim_memory_mb(threads),
+        script:
+            "../scripts/trim_chunk.py"
 
 
 rule merge_profiles:
@@ -68,43 +116,19 @@ rule merge_profiles:
         "../scripts/merge_profiles.py"
 
 
-rule trim_chunk:
-    input:
-        reads=chunk_source,
-        profile="results/samples/{sample}.profile.json",
-    output:
-        temp(directory("chunks/{sample}/trimmed_{chunk}")),
-    log:
-        "logs/trim_chunk/{sample}.{chunk}.log",
-    params:
-        files=chunk_files,
-        reads=reads_of_sample,
-        **{
-            key: PARAMS[key]
-            for key in (
-                "adapters", "adapters2", "adapter_min_percent", "quality_cutoff", "min_length", "poly_g",
-                "poly_g_min_length", "pair_filter", "max_read_length",
-            )
-        },  # fmt: skip
-    # One thread, so that the job fits any Dask worker (those of `lsdih up` offer one
-    # cpu each); ISA-L compresses and the trimmed reads are profiled in threads of
-    # their own even so (the profile takes about a third of the trimming time). Where
-    # workers are larger, --set-threads trim_chunk=N trims and compresses on N threads.
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, threads: trim_memory_mb(threads),
-    script:
-        "../scripts/trim_chunk.py"
-
-
 rule merge_trimmed_single:
     input:
-        chunks_of("chunks/{sample}/trimmed_{chunk}"),
+        chunks=chunks_of("chunks/{sample}/trimmed_{chunk}"),
+        # In a single pass each chunk decided from its own reads: merged, the sample's
+        # profile decides again (the same adapters; their content in the whole sample).
+        profile="results/samples/{sample}.profile.json" if SINGLE_PASS else [],
     output:
         trimmed="results/trimmed/{sample}.fastq.gz",
         document="results/samples/{sample}.trimming.json",
     log:
         "logs/merge_trimmed/{sample}.log",
+    params:
+        **TRIM_PARAMS,
     wildcard_constraints:
         sample=_alternatives(SINGLE_SAMPLES),
     threads: 1
@@ -116,12 +140,17 @@ rule merge_trimmed_single:
 
 rule merge_trimmed_paired:
     input:
-        chunks_of("chunks/{sample}/trimmed_{chunk}"),
+        chunks=chunks_of("chunks/{sample}/trimmed_{chunk}"),
+        # In a single pass each chunk decided from its own reads: merged, the sample's
+        # profile decides again (the same adapters; their content in the whole sample).
+        profile="results/samples/{sample}.profile.json" if SINGLE_PASS else [],
     output:
         trimmed=["results/trimmed/{sample}_R1.fastq.gz", "results/trimmed/{sample}_R2.fastq.gz"],
         document="results/samples/{sample}.trimming.json",
     log:
         "logs/merge_trimmed/{sample}.log",
+    params:
+        **TRIM_PARAMS,
     wildcard_constraints:
         sample=_alternatives(PAIRED_SAMPLES),
     threads: 1

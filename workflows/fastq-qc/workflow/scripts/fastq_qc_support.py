@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 from kernels.fastq_profile import Profile
+from kernels.quality_encoding import QualityEncoding
+from workflows.common.adapter_kits import AdapterChoice, PolyGChoice, choose_adapters, choose_poly_g
+from workflows.common.fastq_chunks import renumbered
 from workflows.common.qc_metrics import adapter_content, overrepresented_sequences
+from workflows.common.qc_trimming import TrimSettings
+from workflows.common.rule_logging import InputError
+from workflows.common.sequence_files import SequenceFileError
 
 # Columns of results/summary.tsv and of the report's table, with their headings: first
 # those of version 0.2, in their places, from the raw reads (for a pair, of both files
@@ -62,6 +68,59 @@ def chunk_first_record(files: list[str], reads: list[str], chunk: int) -> int:
         return 0
     with open(Path(files[0]).parent / "plan.json", encoding="utf-8") as handle:
         return json.load(handle)["chunks"][chunk][0]
+
+
+def input_error(error: SequenceFileError, files: list[str], reads: list[str], first_record: int) -> InputError:
+    """The error of a chunk file, told of the sample's own file, numbered as in it."""
+    if files == reads:
+        return InputError(str(error))
+    original = reads[files.index(error.path)] if error.path in files else error.path
+    return InputError(str(renumbered(error, original, first_record)))
+
+
+def profile_document(sample: str, chunk: int, profiles: list[Profile]) -> dict:
+    """What a chunk's raw profile job writes: chunks/{sample}/profile_{chunk}.json."""
+    document = {"sample": sample, "chunk": chunk, "profile": profiles[0].to_dict()}
+    if len(profiles) == 2:
+        document["read2_profile"] = profiles[1].to_dict()
+    return document
+
+
+def trimming_choices(params, raw: list[Profile]) -> tuple[AdapterChoice, PolyGChoice, TrimSettings]:
+    """The adapters, poly-G trimming and trimming settings of a sample from the rule's
+    params and the raw reads' profiles (one, or two for a pair)."""
+    adapters = choose_adapters(params.adapters, params.adapters2, raw, params.adapter_min_percent)
+    poly_g = choose_poly_g(params.poly_g, raw, params.adapter_min_percent)
+    settings = TrimSettings(params.quality_cutoff, params.min_length, poly_g.enabled, params.poly_g_min_length,
+                            params.pair_filter)
+    return adapters, poly_g, settings
+
+
+def trimming_document(sample: str, chunk: int, reads: list[str], choices, encoding: QualityEncoding,
+                      statistics: dict, profiles: list[Profile]) -> dict:
+    """What a chunk's trimming job writes: chunks/{sample}/trimmed_{chunk}/trimming.json."""
+    adapters, poly_g, settings = choices
+    paired = len(reads) == 2
+    document = {
+        "sample": sample,
+        "chunk": chunk,
+        "paired": paired,
+        "reads_files": reads,
+        "adapters": adapters.to_dict(),
+        "poly_g": poly_g.to_dict(),
+        "settings": {
+            "quality_cutoff": settings.quality_cutoff,
+            "quality_base": encoding.offset,
+            "min_length": settings.min_length,
+            "poly_g_min_length": settings.poly_g_min_length,
+            "pair_filter": settings.pair_filter if paired else None,
+        },
+        "statistics": statistics,
+        "profile": profiles[0].to_dict(),
+    }
+    if len(profiles) == 2:
+        document["read2_profile"] = profiles[1].to_dict()
+    return document
 
 
 def read_sample_document(path) -> dict:

@@ -3,7 +3,7 @@ both files of a pair read in lockstep) into chunks/{sample}/profile_{chunk}.json
 
 import time
 
-from fastq_qc_support import chunk_first_record, write_json
+from fastq_qc_support import chunk_first_record, profile_document, write_json
 from workflows.common.fastq_chunks import renumbered
 from workflows.common.paired_reads import profile_pair
 from workflows.common.qc_metrics import profile_file
@@ -36,10 +36,7 @@ def main(snakemake):
         for path, profile in zip(files, profiles):
             logger.info("%s: %d reads, %d bases", path, profile.reads, profile.bases)
         logger.info("profiled in %.2f s", time.perf_counter() - started)
-        document = {"sample": snakemake.wildcards.sample, "chunk": chunk, "profile": profiles[0].to_dict()}
-        if len(profiles) == 2:
-            document["read2_profile"] = profiles[1].to_dict()
-        write_json(snakemake.output[0], document)
+        write_json(snakemake.output[0], profile_document(snakemake.wildcards.sample, chunk, profiles))
 
 
 main(snakemake)  # noqa: F821 (Snakemake defines it)
