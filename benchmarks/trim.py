@@ -8,11 +8,13 @@ gateway's imports; the "start-up" row is `lsdih trim` on an empty file):
 - the same through `workflows.common.trimming.trim()` in a fresh `python -c` process, as
   a workflow rule calls it (no CLI imports), with 1 and 2 threads;
 - `cutadapt -j 1` with the same options; its output must equal lsdih's byte for byte;
-- "QC + trim()": what a fastq-qc job does for a sample, with plain output: the full QC
-  profile of the raw reads (`qc_metrics.profile_file`), then trimming with the profile of
-  the trimmed reads taken as they are written (`qc_trimming.trim_and_profile`), with 1
-  and 2 threads for the trimming (the raw profile is one thread); this is the work fastp
-  does, so it is compared with fastp;
+- "QC + trim()": what a fastq-qc job does for a sample, with plain output, when it
+  detects the adapters: the full QC profile of the raw reads (`qc_metrics.profile_file`),
+  then trimming with the profile of the trimmed reads taken as they are written
+  (`qc_trimming.trim_and_profile`), with 1 and 2 threads for the trimming (the raw
+  profile is one thread); this is the work fastp does, so it is compared with fastp;
+- "QC + trim() one pass": the same work when the adapters are set, as here and in fastp's
+  command: raw profile, trimming and trimmed profile in one pass (`qc_trimming.profile_and_trim`);
 - `fastp -w 1` and `-w 2` with adapter and 3' quality trimming (its own algorithms, so its
   output differs; QC before and after trimming is part of what it always does), if installed.
 Peak RSS and CPU time come from wait4() of each process; with `--repeat N` each tool's
@@ -74,6 +76,18 @@ statistics, trimmed = trim_and_profile(options, raw.encoding, DEFAULT_MAX_READ_L
 assert raw.reads == statistics["reads"] and trimmed[0].reads == statistics["written"]
 """
 
+ONE_PASS = """
+import sys
+from pathlib import Path
+from kernels.fastq_profile import DEFAULT_MAX_READ_LENGTH
+from workflows.common.qc_trimming import profile_and_trim
+from workflows.common.trimming import TrimOptions
+options = TrimOptions(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2]), adapters=(("back", sys.argv[3]),),
+                      quality_cutoff="20", minimum_length="20", cores=int(sys.argv[4]))
+raw, statistics, trimmed = profile_and_trim(options, "auto", DEFAULT_MAX_READ_LENGTH)
+assert raw[0].reads == statistics["reads"] and trimmed[0].reads == statistics["written"]
+"""
+
 SIMULATE = """
 import sys
 from pathlib import Path
@@ -106,6 +120,7 @@ def main(args: argparse.Namespace) -> int:
         run_measured(lsdih + OPTIONS + ["-o", str(scratch / "warm.fastq"), str(empty)])  # fills Numba's cache
         library = [sys.executable, "-c", LIBRARY, str(reads)]
         qc = [sys.executable, "-c", QC_AND_TRIM, str(reads)]
+        one_pass = [sys.executable, "-c", ONE_PASS, str(reads)]
         runs = {
             "lsdih trim -j 1": lsdih + ["-j", "1", *OPTIONS, "-o", str(scratch / "lsdih1.fastq"), str(reads)],
             "lsdih trim -j 2": lsdih + ["-j", "2", *OPTIONS, "-o", str(scratch / "lsdih2.fastq"), str(reads)],
@@ -113,6 +128,8 @@ def main(args: argparse.Namespace) -> int:
             "trim() -j 2": library + [str(scratch / "library2.fastq"), ADAPTER, "2"],
             "QC + trim() -j 1": qc + [str(scratch / "qc1.fastq"), ADAPTER, "1"],
             "QC + trim() -j 2": qc + [str(scratch / "qc2.fastq"), ADAPTER, "2"],
+            "QC + trim() one pass -j 1": one_pass + [str(scratch / "one1.fastq"), ADAPTER, "1"],
+            "QC + trim() one pass -j 2": one_pass + [str(scratch / "one2.fastq"), ADAPTER, "2"],
             "cutadapt -j 1": ["cutadapt", "-j", "1", *OPTIONS, "-o", str(scratch / "cutadapt.fastq"), str(reads)],
         }
         if shutil.which("fastp"):
@@ -132,7 +149,7 @@ def main(args: argparse.Namespace) -> int:
         startup = results.pop("start-up")
         identical = all(filecmp.cmp(scratch / "cutadapt.fastq", scratch / name, shallow=False)
                         for name in ("lsdih1.fastq", "lsdih2.fastq", "library1.fastq", "library2.fastq", "qc1.fastq",
-                                     "qc2.fastq"))
+                                     "qc2.fastq", "one1.fastq", "one2.fastq"))
     reference = results["cutadapt -j 1"][0]
     fastp = results.get("fastp -w 1", (None,))[0]
     rows = [("lsdih trim start-up (empty input)", startup[0], startup[1], "", "", startup[2], "", "")]
