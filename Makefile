@@ -24,9 +24,10 @@ $(VENV)/.installed: $(SOURCES)
 demo: setup
 	$(BIN)/lsdih demo --outdir $(DEMO_DIR) --samples 4 --reads 50000 --seed 7
 
-# Debian's tools that tests use as oracles and benchmarks as peers; the product never
-# calls them. Installed only where missing, so a machine without root still runs the rest.
-PEER_TOOLS := fastp cutadapt seqtk seqkit redis-server minimap2 samtools bcftools
+# Debian's tools that tests use as oracles and benchmarks as peers (wrk: the load of the
+# gateway benchmark); the product never calls them. Installed only where missing, so a
+# machine without root still runs the rest.
+PEER_TOOLS := fastp cutadapt seqtk seqkit redis-server minimap2 samtools bcftools wrk
 test-tools:
 	@missing="$(strip $(foreach t,$(PEER_TOOLS),$(if $(shell command -v $(t)),,$(t))))"; \
 	if [ -n "$$missing" ]; then \

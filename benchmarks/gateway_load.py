@@ -1,10 +1,12 @@
 """Gateway under load: create-run and get-run throughput and latency, and upload speed.
 
 A real uvicorn serves the gateway on loopback (runs are recorded but not executed:
-``LSDIH_DISPATCHER=none``, so what is measured is the gateway itself). Concurrent asyncio
-clients then create runs of ``fastq-qc`` on an uploaded FASTQ, and fetch runs; an
-upload of a large file is compared with writing the same bytes straight to the data
-directory's disk. The clients share the machine's cores with the server: say so when
+``LSDIH_DISPATCHER=none``, so what is measured is the gateway itself). Concurrent clients
+then create runs of ``fastq-qc`` on an uploaded FASTQ, and fetch runs; an upload of a
+large file is compared with writing the same bytes straight to the data directory's disk.
+The clients are Debian's ``wrk`` (C, one thread: ``apt-get install -y wrk``) where it is
+installed, else asyncio clients on httpx, which cost about as much CPU per request as
+the server does. Either way they share the machine's cores with the server: say so when
 quoting the figures.
 """
 
@@ -13,7 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import json
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,7 +36,10 @@ RECORD = b"@read/1\n" + b"ACGT" * 37 + b"AC\n+\n" + b"I" * 150 + b"\n"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--requests", type=int, default=2000, help="create-run and get-run requests each")
+    parser.add_argument("--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx",
+                        help="load generator (default: wrk where installed)")
+    parser.add_argument("--requests", type=int, default=2000, help="create-run and get-run requests each (httpx)")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds of create-run and of get-run (wrk)")
     parser.add_argument("--concurrency", type=int, default=16, help="clients in flight at once")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--upload-mb", type=int, default=512, help="size of the uploaded file")
@@ -71,6 +79,37 @@ async def _load(url: str, headers: dict, requests: int, concurrency: int, make) 
         return time.perf_counter() - started, latencies
 
 
+_WRK_SCRIPT = """
+local paths = {%(paths)s}
+local body = %(body)s
+wrk.method = "%(method)s"
+wrk.headers["Authorization"] = "%(authorization)s"
+if body ~= "" then wrk.headers["Content-Type"] = "application/json" end
+request = function()
+  return wrk.format(nil, paths[math.random(#paths)], nil, body ~= "" and body or nil)
+end
+"""
+_WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def _wrk_load(url: str, headers: dict, seconds: float, concurrency: int, method: str, paths: list[str],
+              body: dict | None, scratch: Path) -> tuple[float, float, float]:
+    """Requests per second and p50/p99 latency (s) from wrk over ``seconds``."""
+    script = scratch / "load.lua"
+    script.write_text(_WRK_SCRIPT % {
+        "paths": ", ".join(json.dumps(path) for path in paths), "body": json.dumps(json.dumps(body) if body else ""),
+        "method": method, "authorization": headers["Authorization"]})
+    result = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True)
+    if "Non-2xx" in result.stdout or "Socket errors" in result.stdout:
+        raise RuntimeError(f"{method} {paths[0]}: failed requests\n{result.stdout}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)[1])
+    latency = {int(share): float(value) * _WRK_UNITS[unit] for share, value, unit in _WRK_LATENCY.findall(result.stdout)}
+    return rate, latency[50], latency[99]
+
+
 def _disk_write_speed(folder: Path, size: int) -> float:
     """MB/s of writing ``size`` bytes in 1 MiB chunks (no fsync, as uploads do not)."""
     block = RECORD * ((1 << 20) // len(RECORD))
@@ -98,7 +137,7 @@ def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
     home = scratch / f"home-{database}"
     # Runs stay QUEUED (nothing executes them): lift the queued-run limit above the load.
     environment = {**os.environ, "LSDIH_HOME": str(home), "LSDIH_DISPATCHER": "none",
-                   "LSDIH_MAX_QUEUED_RUNS": str(10 * args.requests + 1000)}
+                   "LSDIH_MAX_QUEUED_RUNS": str(10 * args.requests + int(3000 * args.seconds) + 1000)}
     admin_database = None
     if database == "postgresql":
         import psycopg
@@ -136,11 +175,18 @@ def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
         small = httpx.post(f"{url}/v1/files", params={"name": "s.fastq"}, content=RECORD * 10, headers=headers)
         body = {"workflow": "fastq-qc", "inputs": {"reads": [small.json()["id"]]}}
         asyncio.run(_load(url, headers, 100, args.concurrency, lambda: ("POST", "/v1/runs", body)))  # warm-up
-        create_seconds, create_latencies = asyncio.run(
-            _load(url, headers, args.requests, args.concurrency, lambda: ("POST", "/v1/runs", body)))
         run_ids = [run["id"] for run in httpx.get(f"{url}/v1/runs", params={"page_size": 1000}, headers=headers).json()["runs"]]
-        get_seconds, get_latencies = asyncio.run(_load(
-            url, headers, args.requests, args.concurrency, lambda: ("GET", f"/v1/runs/{random.choice(run_ids)}", None)))
+        if args.client == "wrk":
+            create = _wrk_load(url, headers, args.seconds, args.concurrency, "POST", ["/v1/runs"], body, scratch)
+            get = _wrk_load(url, headers, args.seconds, args.concurrency, "GET",
+                            [f"/v1/runs/{run_id}" for run_id in run_ids], None, scratch)
+        else:
+            create_seconds, create_latencies = asyncio.run(
+                _load(url, headers, args.requests, args.concurrency, lambda: ("POST", "/v1/runs", body)))
+            get_seconds, get_latencies = asyncio.run(_load(
+                url, headers, args.requests, args.concurrency, lambda: ("GET", f"/v1/runs/{random.choice(run_ids)}", None)))
+            create, get = ((args.requests / seconds, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
+                           for seconds, latencies in ((create_seconds, create_latencies), (get_seconds, get_latencies)))
 
         size = args.upload_mb << 20
         big = scratch / "big.fastq"
@@ -164,12 +210,12 @@ def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
                 connection.execute(f'DROP DATABASE "{admin_database}" WITH (FORCE)')
     return {
         "database": database,
-        "create_per_second": args.requests / create_seconds,
-        "create_p50_ms": 1000 * _percentile(create_latencies, 0.50),
-        "create_p99_ms": 1000 * _percentile(create_latencies, 0.99),
-        "get_per_second": args.requests / get_seconds,
-        "get_p50_ms": 1000 * _percentile(get_latencies, 0.50),
-        "get_p99_ms": 1000 * _percentile(get_latencies, 0.99),
+        "create_per_second": create[0],
+        "create_p50_ms": 1000 * create[1],
+        "create_p99_ms": 1000 * create[2],
+        "get_per_second": get[0],
+        "get_p50_ms": 1000 * get[1],
+        "get_p99_ms": 1000 * get[2],
         "upload_mb_per_second": size / 1e6 / upload_seconds,
         "disk_mb_per_second": disk,
     }
@@ -179,7 +225,8 @@ def main(args: argparse.Namespace) -> int:
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     with tempfile.TemporaryDirectory(prefix="lsdih-gateway-bench-") as scratch:
         results = [_measure(database, args, Path(scratch)) for database in databases]
-    print(f"{args.requests} requests per kind, {args.concurrency} concurrent clients, "
+    load = f"{args.seconds:g} s" if args.client == "wrk" else f"{args.requests} requests"
+    print(f"{load} per kind from {args.client}, {args.concurrency} concurrent clients, "
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs shared by clients and server")
     print_table("create-run and get-run", ("database", "create/s", "p50 ms", "p99 ms", "get/s", "p50 ms", "p99 ms"),
                 [(r["database"], r["create_per_second"], r["create_p50_ms"], r["create_p99_ms"], r["get_per_second"],

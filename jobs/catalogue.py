@@ -184,6 +184,8 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a name that cannot leave the roots
+
 # Parsed workflows by folder, kept while their manifest and schema files are unchanged:
 # the gateway looks a workflow up on every request, and parsing YAML is slow.
 _LOADED: dict[Path, tuple[tuple, Workflow]] = {}
@@ -219,14 +221,20 @@ class Catalogue:
         return [load_workflow(folder) for folder in self.folders()]
 
     def get(self, reference: str) -> Workflow:
-        """Find ``NAME`` or ``NAME@VERSION``."""
+        """Find ``NAME`` or ``NAME@VERSION``: the first root with a folder of that name
+        (looked up directly, as the gateway does for every new run; listed only to say
+        what exists when nothing is found)."""
         name, _, version = reference.partition("@")
-        known = []
-        for folder in self.folders():
-            known.append(folder.name)
-            if folder.name == name:
-                workflow = load_workflow(folder)
-                if version and workflow.version != version:
-                    raise WorkflowNotFound(reference, [f"{name}@{workflow.version}"])
-                return workflow
-        raise WorkflowNotFound(reference, known)
+        folder = self._folder(name) if _FOLDER_NAME.fullmatch(name) else None
+        if folder is None:
+            raise WorkflowNotFound(reference, [folder.name for folder in self.folders()])
+        workflow = load_workflow(folder)
+        if version and workflow.version != version:
+            raise WorkflowNotFound(reference, [f"{name}@{workflow.version}"])
+        return workflow
+
+    def _folder(self, name: str) -> Path | None:
+        for root in self.roots:
+            if (root / name / "manifest.yaml").is_file():
+                return root / name
+        return None

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     )
     max_queued_runs: int = Field(1000, ge=1, description="Runs a tenant may have waiting or executing at once.")
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
+    gateway_threads: int = Field(
+        1, ge=1, le=256,
+        description="Threads each gateway process runs request handlers in. One: handlers are short "
+        "database and file operations, and on SQLite several threads of one process wait on each other's "
+        "write locks (measured: 205 against 105 create-run/s with two threads); adding references, which "
+        "can take minutes, runs in threads of its own.",
+    )
     api_page_size: int = Field(50, ge=1, le=1000, description="Default number of items per page of API listings.")
     organization_name: str = Field(
         "Life Sciences Digital Innovation Hub Lithuania", description="Operator named in GA4GH service-info."

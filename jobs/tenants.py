@@ -213,13 +213,18 @@ def authenticate(store: Store, key: str | None) -> Principal:
     prefix = (key or "")[: len(KEY_SCHEME) + 13]
     if not key or not _PREFIX_PATTERN.fullmatch(prefix) or key[len(prefix) : len(prefix) + 1] != "_":
         raise AuthenticationFailed("missing or malformed API key")
-    with store.session() as session:
-        record = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-        if record is None or not hmac.compare_digest(record.secret_hash, _hash(key)):
-            raise AuthenticationFailed("invalid API key")
-        if record.revoked_at is not None:
-            raise AuthenticationFailed("this API key was revoked")
-        if record.expires_at is not None and record.expires_at <= utcnow():
-            raise AuthenticationFailed("this API key has expired")
-        return Principal(record.tenant_id, record.tenant.name, Role(record.role), record.prefix)
+    with store.session() as session:  # plain columns, no ORM objects: this runs on every request
+        record = session.execute(
+            select(ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.tenant_id, Tenant.name,
+                   ApiKey.role)
+            .join(Tenant, Tenant.id == ApiKey.tenant_id)
+            .where(ApiKey.prefix == prefix)
+        ).first()
+    if record is None or not hmac.compare_digest(record.secret_hash, _hash(key)):
+        raise AuthenticationFailed("invalid API key")
+    if record.revoked_at is not None:
+        raise AuthenticationFailed("this API key was revoked")
+    if record.expires_at is not None and record.expires_at <= utcnow():
+        raise AuthenticationFailed("this API key has expired")
+    return Principal(record.tenant_id, record.name, Role(record.role), prefix)
 

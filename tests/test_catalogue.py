@@ -41,6 +41,19 @@ def test_get_by_name_and_version():
         catalogue.get("no-such-workflow")
 
 
+@pytest.mark.parametrize("reference", ["../workflows/toy", "toy/../toy", "/toy", ".", "..", "", "toy/", "common"])
+def test_names_that_are_not_workflow_folders_are_not_found(reference):
+    with pytest.raises(WorkflowNotFound, match="known: .*toy"):
+        Catalogue([TEST_WORKFLOWS]).get(reference)
+
+
+def test_the_first_root_with_the_workflow_wins(tmp_path):
+    shadow = tmp_path / "fastq-qc"
+    shadow.mkdir()
+    (shadow / "manifest.yaml").write_text("not read")
+    assert Catalogue([tmp_path]).get("fastq-qc").folder != shadow
+
+
 def test_describe_includes_the_parameter_schema():
     described = Catalogue([TEST_WORKFLOWS]).get("toy").describe()
     assert described["params_schema"]["properties"]["sleep_seconds"]["maximum"] == 600

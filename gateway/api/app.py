@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
@@ -31,7 +35,14 @@ The same runs are also offered through GA4GH WES 1.1 under `/ga4gh/wes/v1`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     apply_runtime_environment(settings)
-    app = FastAPI(title="LS DIH compute gateway", version="1", description=DESCRIPTION.strip(),
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync handlers run in these threads (see Settings.gateway_threads).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
+        yield
+
+    app = FastAPI(title="LS DIH compute gateway", version="1", description=DESCRIPTION.strip(), lifespan=lifespan,
                   openapi_tags=[
                       {"name": "files", "description": "Upload and manage input files."},
                       {"name": "workflows", "description": "The workflow catalogue."},

@@ -2,7 +2,9 @@
 
 - A cap on request bodies outside the streaming upload routes: JSON bodies are parsed
   whole, so without it a client could make the gateway hold any amount in memory.
-  Upload routes stream to disk and enforce their own limits.
+  A declared Content-Length is checked before anything is read (the server then reads
+  no more than that); a chunked body is counted as it arrives. Upload routes stream to
+  disk and enforce their own limits.
 - No NUL characters in query strings: PostgreSQL cannot store or compare them, SQLite
   can, and a filter must mean the same on both.
 """
@@ -31,9 +33,17 @@ class RequestHygiene:
         if (scope["method"], scope["path"].rstrip("/")) in STREAMING_ROUTES:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        declared, chunked = b"", False
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
         if declared.isdigit() and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
+            return
+        if not chunked:  # the server reads exactly the declared length, or no body at all
+            await self.app(scope, receive, send)
             return
         received, refused = 0, False
 

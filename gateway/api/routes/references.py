@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Path, Response, status
 
 from gateway.api.deps import AdminCaller, Caller, SettingsDep, StaffCaller, StoreDep
@@ -98,10 +100,13 @@ def show(name: NamePath, version: VersionPath, _: Caller, settings: SettingsDep)
         raise _domain_error(error) from None
 
 
+_PREPARING = anyio.CapacityLimiter(2)  # references prepared at once per gateway process
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferencePublic, summary="Add a reference (staff)",
              responses=responses(401, 403, 404, 409, 422))
-def add(body: ReferenceCreate, response: Response, caller: StaffCaller, store: StoreDep,
-        settings: SettingsDep) -> ReferencePublic:
+async def add(body: ReferenceCreate, response: Response, caller: StaffCaller, store: StoreDep,
+              settings: SettingsDep) -> ReferencePublic:
     """Register a FASTA the caller's tenant uploaded with `POST /v1/files` (so the upload
     size limit and quota apply) as reference `name`, a genome or (`kind: protein`) a
     protein database. Staff and admin keys only.
@@ -114,10 +119,11 @@ def add(body: ReferenceCreate, response: Response, caller: StaffCaller, store: S
     given with a protein database. 404: no such file in the caller's tenant. 409: the
     version exists (versions are immutable).
     """
-    try:
-        registered = add_reference_from_upload(
-            store, settings, caller.tenant_id, body.file_id, body.name, body.version, body.description,
-            added_by=f"{caller.tenant_name}:{caller.key_prefix}", presets=body.presets, kind=body.kind)
+    work = partial(add_reference_from_upload, store, settings, caller.tenant_id, body.file_id, body.name,
+                   body.version, body.description, added_by=f"{caller.tenant_name}:{caller.key_prefix}",
+                   presets=body.presets, kind=body.kind)
+    try:  # in threads of its own: the request handlers' few threads stay free meanwhile
+        registered = await anyio.to_thread.run_sync(work, limiter=_PREPARING)
     except (ReferenceDataError, FileNotFound) as error:
         raise _domain_error(error, body.file_id, body.kind) from None
     response.headers["Location"] = f"/v1/references/{registered.name}/{registered.version}"
