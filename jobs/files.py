@@ -154,7 +154,6 @@ class Upload:
     def finish(self) -> tuple[StoredFile, bool]:
         """Register the file; return it and whether it is new (False: same content known)."""
         try:
-            self.handle.close()
             if self.size == 0:
                 raise UploadRejected("empty", "the file is empty")
             self.head.feed(b"", final=True)
@@ -170,8 +169,15 @@ class Upload:
             raise
         existing = find_by_checksum(self.store, self.tenant.id, sha256)
         if existing is not None:
-            self.partial.unlink(missing_ok=True)
+            self.abort()
             return existing, False
+        try:  # answered 201, the file must survive a crash: its bytes, then its name, on disk
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+        except OSError:
+            self.abort()
+            raise
         stored = StoredFile(
             tenant_id=self.tenant.id, sha256=sha256, size=self.size, name=self.name,
             format=self.head.format, compressed=self.head.compressed,
@@ -179,6 +185,7 @@ class Upload:
         target = blob_path(self.home, stored)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.partial, target)
+        _sync_folder(target.parent)
         try:
             with self.store.session() as session:
                 session.add(stored)
@@ -189,6 +196,14 @@ class Upload:
     def abort(self) -> None:
         self.handle.close()
         self.partial.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _unsupported() -> UploadRejected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 
 import pytest
 
@@ -25,6 +26,23 @@ def test_raw_upload_keeps_name_as_metadata_and_reports_checksum(client, keys):
     assert (body["name"], body["format"], body["compressed"], body["size"]) == ("reads.fastq", "fastq", False, len(FASTQ))
     assert response.headers["location"] == f"/v1/files/{body['id']}"
     assert client.get(f"/v1/files/{body['id']}", headers=keys.acme).json() == body
+
+
+def test_an_accepted_upload_is_on_disk_before_the_answer(client, keys, gateway_settings, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda descriptor: synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+                        or real_fsync(descriptor))
+    response = client.post("/v1/files?name=r.fastq", content=FASTQ, headers=keys.acme)
+    assert response.status_code == 201
+    blob = next(path for path in files_root(gateway_settings.home).rglob("*") if path.is_file()
+                and ".incoming" not in path.parts)
+    assert synced[0].startswith(str(files_root(gateway_settings.home) / ".incoming"))  # the bytes, before renaming
+    assert synced[1] == str(blob.parent)  # then the folder that names it
+    synced.clear()
+    assert client.post("/v1/files?name=again.fastq", content=FASTQ, headers=keys.acme).status_code == 200
+    assert synced == []  # content it already had: nothing new to write down
+    assert _no_partial_files(gateway_settings.home)
 
 
 def test_multipart_upload_with_checksum_part(client, keys):
