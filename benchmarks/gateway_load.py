@@ -2,7 +2,8 @@
 
 A real uvicorn serves the gateway on loopback (runs are recorded but not executed:
 ``LSDIH_DISPATCHER=none``, so what is measured is the gateway itself). Concurrent clients
-then create runs of ``fastq-qc`` on an uploaded FASTQ, and fetch runs; an upload of a
+of several tenants (companies, each with its own key and its default limit of queued
+runs) then create runs of ``fastq-qc`` on an uploaded FASTQ, and fetch runs; an upload of a
 large file is compared with writing the same bytes straight to the data directory's
 disk (with an fsync at the end, as an accepted upload makes, and without: the page
 cache alone).
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="create-run and get-run requests each (httpx)")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of create-run and of get-run (wrk)")
     parser.add_argument("--concurrency", type=int, default=16, help="clients in flight at once")
+    parser.add_argument("--tenants", type=int, default=20, help="companies the requests come from, at random")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--upload-mb", type=int, default=512, help="size of the uploaded file")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -59,19 +61,20 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _load(url: str, headers: dict, requests: int, concurrency: int, make) -> tuple[float, list[float]]:
-    """Send ``requests`` requests, ``concurrency`` at a time; return wall seconds and latencies."""
+async def _load(url: str, requests: int, concurrency: int, make) -> tuple[float, list[float]]:
+    """Send ``requests`` requests, ``concurrency`` at a time (``make()`` gives method,
+    headers, path and JSON body of each); return wall seconds and latencies."""
     latencies: list[float] = []
     queue = list(range(requests))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
 
         async def worker() -> None:
             while queue:
                 queue.pop()
-                method, path, body = make()
+                method, headers, path, body = make()
                 started = time.perf_counter()
-                response = await client.request(method, path, json=body)
+                response = await client.request(method, path, json=body, headers=headers)
                 latencies.append(time.perf_counter() - started)
                 if response.status_code >= 300:
                     raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
@@ -82,31 +85,33 @@ async def _load(url: str, headers: dict, requests: int, concurrency: int, make) 
 
 
 _WRK_SCRIPT = """
-local paths = {%(paths)s}
-local body = %(body)s
+local requests = {%(requests)s}
 wrk.method = "%(method)s"
-wrk.headers["Authorization"] = "%(authorization)s"
-if body ~= "" then wrk.headers["Content-Type"] = "application/json" end
 request = function()
-  return wrk.format(nil, paths[math.random(#paths)], nil, body ~= "" and body or nil)
+  local chosen = requests[math.random(#requests)]
+  local headers = {["Authorization"] = chosen[1]}
+  if chosen[3] ~= "" then headers["Content-Type"] = "application/json" end
+  return wrk.format(nil, chosen[2], headers, chosen[3] ~= "" and chosen[3] or nil)
 end
 """
 _WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
-def _wrk_load(url: str, headers: dict, seconds: float, concurrency: int, method: str, paths: list[str],
-              body: dict | None, scratch: Path) -> tuple[float, float, float]:
-    """Requests per second and p50/p99 latency (s) from wrk over ``seconds``."""
+def _wrk_load(url: str, seconds: float, concurrency: int, method: str, requests: list[tuple[dict, str, dict | None]],
+              scratch: Path) -> tuple[float, float, float]:
+    """Requests per second and p50/p99 latency (s) from wrk over ``seconds``; each request
+    is one of ``requests`` (headers, path, JSON body), chosen at random."""
     script = scratch / "load.lua"
-    script.write_text(_WRK_SCRIPT % {
-        "paths": ", ".join(json.dumps(path) for path in paths), "body": json.dumps(json.dumps(body) if body else ""),
-        "method": method, "authorization": headers["Authorization"]})
+    entries = ", ".join("{%s, %s, %s}" % (json.dumps(headers["Authorization"]), json.dumps(path),
+                                          json.dumps(json.dumps(body) if body else ""))
+                        for headers, path, body in requests)
+    script.write_text(_WRK_SCRIPT % {"requests": entries, "method": method})
     result = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), url],
         capture_output=True, text=True, check=True)
     if "Non-2xx" in result.stdout or "Socket errors" in result.stdout:
-        raise RuntimeError(f"{method} {paths[0]}: failed requests\n{result.stdout}")
+        raise RuntimeError(f"{method} {requests[0][1]}: failed requests\n{result.stdout}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)[1])
     latency = {int(share): float(value) * _WRK_UNITS[unit] for share, value, unit in _WRK_LATENCY.findall(result.stdout)}
     return rate, latency[50], latency[99]
@@ -141,9 +146,11 @@ def _write_fastq(path: Path, size: int) -> int:
 
 def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
     home = scratch / f"home-{database}"
-    # Runs stay QUEUED (nothing executes them): lift the queued-run limit above the load.
+    # Runs stay QUEUED (nothing executes them), spread over the tenants; each tenant's
+    # queued-run limit stays at its default (1,000) unless one tenant must take more.
+    per_tenant = (args.requests + 3000 * args.seconds + 200) / args.tenants
     environment = {**os.environ, "LSDIH_HOME": str(home), "LSDIH_DISPATCHER": "none",
-                   "LSDIH_MAX_QUEUED_RUNS": str(10 * args.requests + int(3000 * args.seconds) + 1000)}
+                   "LSDIH_MAX_QUEUED_RUNS": str(max(1000, int(2 * per_tenant)))}
     admin_database = None
     if database == "postgresql":
         import psycopg
@@ -156,12 +163,14 @@ def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
         environment.pop("LSDIH_DATABASE_URL", None)
     setup = subprocess.run(
         [sys.executable, "-c", (
-            "from jobs.settings import load_settings; from jobs.store import Store; "
-            "from jobs.tenants import create_tenant, create_key; s = Store(load_settings().store_url); "
-            "create_tenant(s, 'bench', max_active_runs=10**9, storage_quota_bytes=1 << 40); "
-            "print(create_key(s, 'bench')[1])")],
+            "import sys; from jobs.settings import load_settings; from jobs.store import Store; "
+            "from jobs.tenants import create_tenant, create_key; s = Store(load_settings().store_url)\n"
+            "for n in range(int(sys.argv[1])):\n"
+            "    create_tenant(s, f'bench{n}', storage_quota_bytes=1 << 40); print(create_key(s, f'bench{n}')[1])"),
+         str(args.tenants)],
         env=environment, capture_output=True, text=True, check=True)
-    headers = {"Authorization": f"Bearer {setup.stdout.strip()}"}
+    tenants = [{"Authorization": f"Bearer {key}"} for key in setup.stdout.split()]
+    headers = tenants[0]
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -178,19 +187,22 @@ def _measure(database: str, args: argparse.Namespace, scratch: Path) -> dict:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the gateway did not start") from None
                 time.sleep(0.2)
-        small = httpx.post(f"{url}/v1/files", params={"name": "s.fastq"}, content=RECORD * 10, headers=headers)
-        body = {"workflow": "fastq-qc", "inputs": {"reads": [small.json()["id"]]}}
-        asyncio.run(_load(url, headers, 100, args.concurrency, lambda: ("POST", "/v1/runs", body)))  # warm-up
-        run_ids = [run["id"] for run in httpx.get(f"{url}/v1/runs", params={"page_size": 1000}, headers=headers).json()["runs"]]
+        creating, getting = [], []  # (headers, path, body) of each tenant's requests
+        for tenant in tenants:
+            small = httpx.post(f"{url}/v1/files", params={"name": "s.fastq"}, content=RECORD * 10, headers=tenant)
+            body = {"workflow": "fastq-qc", "inputs": {"reads": [small.json()["id"]]}}
+            creating.append((tenant, "/v1/runs", body))
+            for _ in range(max(1, 100 // len(tenants))):  # warm-up, and runs to fetch
+                run = httpx.post(f"{url}/v1/runs", json=body, headers=tenant).json()
+                getting.append((tenant, f"/v1/runs/{run['id']}", None))
         if args.client == "wrk":
-            create = _wrk_load(url, headers, args.seconds, args.concurrency, "POST", ["/v1/runs"], body, scratch)
-            get = _wrk_load(url, headers, args.seconds, args.concurrency, "GET",
-                            [f"/v1/runs/{run_id}" for run_id in run_ids], None, scratch)
+            create = _wrk_load(url, args.seconds, args.concurrency, "POST", creating, scratch)
+            get = _wrk_load(url, args.seconds, args.concurrency, "GET", getting, scratch)
         else:
             create_seconds, create_latencies = asyncio.run(
-                _load(url, headers, args.requests, args.concurrency, lambda: ("POST", "/v1/runs", body)))
-            get_seconds, get_latencies = asyncio.run(_load(
-                url, headers, args.requests, args.concurrency, lambda: ("GET", f"/v1/runs/{random.choice(run_ids)}", None)))
+                _load(url, args.requests, args.concurrency, lambda: ("POST", *random.choice(creating))))
+            get_seconds, get_latencies = asyncio.run(
+                _load(url, args.requests, args.concurrency, lambda: ("GET", *random.choice(getting))))
             create, get = ((args.requests / seconds, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
                            for seconds, latencies in ((create_seconds, create_latencies), (get_seconds, get_latencies)))
 
@@ -233,7 +245,7 @@ def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="lsdih-gateway-bench-") as scratch:
         results = [_measure(database, args, Path(scratch)) for database in databases]
     load = f"{args.seconds:g} s" if args.client == "wrk" else f"{args.requests} requests"
-    print(f"{load} per kind from {args.client}, {args.concurrency} concurrent clients, "
+    print(f"{load} per kind from {args.client}, {args.concurrency} concurrent clients of {args.tenants} tenants, "
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs shared by clients and server")
     print_table("create-run and get-run", ("database", "create/s", "p50 ms", "p99 ms", "get/s", "p50 ms", "p99 ms"),
                 [(r["database"], r["create_per_second"], r["create_p50_ms"], r["create_p99_ms"], r["get_per_second"],
