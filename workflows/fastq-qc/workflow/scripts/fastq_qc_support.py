@@ -10,7 +10,8 @@ from kernels.quality_encoding import QualityEncoding
 from workflows.common.adapter_kits import AdapterChoice, PolyGChoice, choose_adapters, choose_poly_g
 from workflows.common.fastq_chunks import renumbered
 from workflows.common.qc_metrics import adapter_content, overrepresented_sequences
-from workflows.common.qc_trimming import TrimSettings
+from workflows.common.qc_trimming import TrimSettings, trimming_options
+from workflows.common.trimming import TrimOptions
 from workflows.common.rule_logging import InputError
 from workflows.common.sequence_files import SequenceFileError
 
@@ -94,6 +95,22 @@ def trimming_choices(params, raw: list[Profile]) -> tuple[AdapterChoice, PolyGCh
     settings = TrimSettings(params.quality_cutoff, params.min_length, poly_g.enabled, params.poly_g_min_length,
                             params.pair_filter)
     return adapters, poly_g, settings
+
+
+def chunk_trim_options(files: list[str], folder: Path, choices, encoding: QualityEncoding, threads: int,
+                       logger) -> TrimOptions:
+    """Log a chunk's trimming decisions; its trimming options, writing into `folder`."""
+    adapters, poly_g, settings = choices
+    logger.info("adapters: %s", adapters.decision)
+    logger.info("%s", poly_g.decision)
+    outputs = [folder / f"{mate}.fastq.gz" for mate in range(1, len(files) + 1)]
+    return trimming_options(files, outputs, adapters, settings, encoding, threads)
+
+
+def log_trimmed(logger, statistics: dict, pairs: bool, seconds: float, encoding: QualityEncoding | None = None) -> None:
+    read_in = f" (quality encoding {encoding.description})" if encoding else ""
+    logger.info("%d %s in%s, %d written, %d too short, in %.2f s", statistics["reads"], "pairs" if pairs else "reads",
+                read_in, statistics["written"], statistics["too_short"], seconds)
 
 
 def trimming_document(sample: str, chunk: int, reads: list[str], choices, encoding: QualityEncoding,

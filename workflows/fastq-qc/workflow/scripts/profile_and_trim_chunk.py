@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 from fastq_qc_support import (
-    chunk_first_record, input_error, profile_document, trimming_choices,
+    chunk_first_record, chunk_trim_options, input_error, log_trimmed, profile_document, trimming_choices,
     trimming_document, write_json,
 )
 from kernels.fastq_profile import Profile
-from workflows.common.qc_trimming import profile_and_trim, trimming_options
+from workflows.common.qc_trimming import profile_and_trim
 from workflows.common.rule_logging import logging_to
 from workflows.common.sequence_files import SequenceFileError
 
@@ -31,20 +31,15 @@ def main(snakemake):
         # Set, not detected: empty profiles give the same adapters; the document below
         # records their content in the raw reads.
         nothing = [Profile(params.quality_offset, params.max_read_length) for _ in files]
-        adapters, poly_g, settings = trimming_choices(params, nothing)
-        logger.info("adapters: %s", adapters.decision)
-        logger.info("%s", poly_g.decision)
-        outputs = [folder / f"{mate}.fastq.gz" for mate in range(1, len(files) + 1)]
-        options = trimming_options(files, outputs, adapters, settings, nothing[0].encoding, snakemake.threads)
+        options = chunk_trim_options(files, folder, trimming_choices(params, nothing), nothing[0].encoding,
+                                     snakemake.threads, logger)
         started = time.perf_counter()
         try:
             raw, statistics, profiles = profile_and_trim(options, params.quality_offset, params.max_read_length)
         except SequenceFileError as error:
             raise input_error(error, files, reads, first_record) from None
         encoding = raw[0].encoding
-        logger.info("%d %s in (quality encoding %s), %d written, %d too short, in %.2f s", statistics["reads"],
-                    "pairs" if len(files) == 2 else "reads", encoding.description, statistics["written"],
-                    statistics["too_short"], time.perf_counter() - started)
+        log_trimmed(logger, statistics, len(files) == 2, time.perf_counter() - started, encoding)
         write_json(snakemake.output.profile, profile_document(sample, chunk, raw))
         choices = trimming_choices(params, raw)
         write_json(folder / "trimming.json",

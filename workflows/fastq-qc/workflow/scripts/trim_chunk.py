@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 from fastq_qc_support import (
-    chunk_first_record, input_error, read_sample_document, trimming_choices,
+    chunk_first_record, chunk_trim_options, input_error, log_trimmed, read_sample_document, trimming_choices,
     trimming_document, write_json,
 )
-from workflows.common.qc_trimming import trim_and_profile, trimming_options
+from workflows.common.qc_trimming import trim_and_profile
 from workflows.common.rule_logging import logging_to
 from workflows.common.sequence_files import SequenceFileError
 
@@ -25,19 +25,14 @@ def main(snakemake):
         first_record = chunk_first_record(files, reads, chunk)
         raw = read_sample_document(snakemake.input.profile)["profile_objects"]
         encoding = raw[0].encoding
-        choices = adapters, poly_g, settings = trimming_choices(params, raw)
-        logger.info("adapters: %s", adapters.decision)
-        logger.info("%s", poly_g.decision)
-        outputs = [folder / f"{mate}.fastq.gz" for mate in range(1, len(files) + 1)]
-        options = trimming_options(files, outputs, adapters, settings, encoding, snakemake.threads)
+        choices = trimming_choices(params, raw)
+        options = chunk_trim_options(files, folder, choices, encoding, snakemake.threads, logger)
         started = time.perf_counter()
         try:
             statistics, profiles = trim_and_profile(options, encoding, params.max_read_length)
         except SequenceFileError as error:
             raise input_error(error, files, reads, first_record) from None
-        logger.info("%d %s in, %d written, %d too short, in %.2f s", statistics["reads"],
-                    "pairs" if len(files) == 2 else "reads", statistics["written"], statistics["too_short"],
-                    time.perf_counter() - started)
+        log_trimmed(logger, statistics, len(files) == 2, time.perf_counter() - started)
         document = trimming_document(snakemake.wildcards.sample, chunk, reads, choices, encoding, statistics, profiles)
         write_json(folder / "trimming.json", document)
 
