@@ -64,9 +64,10 @@ async def upload_file(
     """Stream one FASTQ, FASTA, MGF or mzML file (plain or gzip) into the tenant's storage.
 
     The content is never held in memory. Its SHA-256 is computed on the way and checked
-    against the one the client sent, if any. A tenant uploading content it already has
-    gets the existing file back (200). Size limit: 413; storage quota: 507; content
-    that is none of the accepted formats: 415. A failed upload leaves nothing behind.
+    against the one the client sent, if any; 201 means the file is on disk (fsynced). A
+    tenant uploading content it already has gets the existing file back (200). Size
+    limit: 413; storage quota: 507; content that is none of the accepted formats: 415.
+    A failed upload leaves nothing behind.
     """
     tenant = tenant_by_id(store, caller.tenant_id)
     multipart = is_multipart(request)
