@@ -46,7 +46,8 @@ rule sort_bam:
         index="results/samples/{sample}.bam.bai",
     log:
         "logs/sort_bam/{sample}.log",
-    threads: 1
+    # Compressing the sorted BAM is most of the work; two threads halve it.
+    threads: 2
     resources:
         mem_mb=1500,
     script:
