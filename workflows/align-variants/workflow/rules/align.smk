@@ -1,4 +1,4 @@
-# Per sample: optional trimming, alignment into an unsorted BAM, then sort and index.
+# Per sample: optional trimming, then alignment into a sorted, indexed BAM.
 
 
 rule trim_reads:
@@ -22,7 +22,8 @@ rule align_reads:
     input:
         unpack(aligner_input),
     output:
-        bam=temp("work/aligned/{sample}.unsorted.bam"),
+        bam="results/samples/{sample}.bam",
+        index="results/samples/{sample}.bam.bai",
         counts="results/samples/{sample}.alignment.json",
     log:
         "logs/align_reads/{sample}.log",
@@ -30,25 +31,11 @@ rule align_reads:
         preset=PARAMS["preset"],
         trimmed=PARAMS["trim"],
     # One worker process per thread, each mapping its own batches of reads and writing
-    # them as BAM (Snakemake and the Dask executor lower this to the cores a worker has).
+    # them as BAM (Snakemake and the Dask executor lower this to the cores a worker has);
+    # then, in the same job (one process start less), the BAM is sorted and indexed, its
+    # compression on the same threads.
     threads: 2
     resources:
         mem_mb=2000,
     script:
         "../scripts/align_sample.py"
-
-
-rule sort_bam:
-    input:
-        "work/aligned/{sample}.unsorted.bam",
-    output:
-        bam="results/samples/{sample}.bam",
-        index="results/samples/{sample}.bam.bai",
-    log:
-        "logs/sort_bam/{sample}.log",
-    # Compressing the sorted BAM is most of the work; two threads halve it.
-    threads: 2
-    resources:
-        mem_mb=1500,
-    script:
-        "../scripts/sort_bam.py"

@@ -1,4 +1,4 @@
-# Per sample, from the sorted BAM: depth and coverage, variant calls, consensus.
+# Per sample, from the sorted BAM: depth and coverage; variant calls and the consensus.
 
 
 rule coverage:
@@ -26,6 +26,7 @@ rule call_variants:
     output:
         vcf="results/samples/{sample}.vcf.gz",
         index="results/samples/{sample}.vcf.gz.tbi",
+        consensus="results/samples/{sample}.consensus.fa",
     log:
         "logs/call_variants/{sample}.log",
     params:
@@ -35,27 +36,11 @@ rule call_variants:
         ploidy=PARAMS["ploidy"],
         min_qual=PARAMS["min_qual"],
         min_depth=PARAMS["min_depth"],
+        min_consensus_depth=PARAMS["min_consensus_depth"],
+    # The consensus is made in the same job, from the calls just written: one process
+    # start less on the way to the report.
     threads: 1
     resources:
         mem_mb=1500,
     script:
         "../scripts/call_sample_variants.py"
-
-
-rule consensus:
-    input:
-        bam="results/samples/{sample}.bam",
-        index="results/samples/{sample}.bam.bai",
-        vcf="results/samples/{sample}.vcf.gz",
-        reference=REFERENCE_DIR,
-    output:
-        "results/samples/{sample}.consensus.fa",
-    log:
-        "logs/consensus/{sample}.log",
-    params:
-        min_depth=PARAMS["min_consensus_depth"],
-    threads: 1
-    resources:
-        mem_mb=1500,
-    script:
-        "../scripts/make_consensus.py"

@@ -1,5 +1,5 @@
 """Align one sample's reads (single-end or pairs) to the prepared reference with mappy,
-into an unsorted BAM, and record the read counts."""
+into a BAM sorted by coordinate and indexed, and record the read counts."""
 
 import json
 from pathlib import Path
@@ -12,6 +12,7 @@ from workflows.common.alignment import (
     align_reads,
     load_aligner,
     reference_arrays,
+    sort_and_index,
 )
 from workflows.common.rule_logging import InputError, logging_to
 from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records
@@ -50,14 +51,21 @@ def main(snakemake):
         reads = read_files(snakemake)
         logger.info("%s: %s valid FASTQ records", ", ".join(reads), checked_reads(reads))
         logger.info("aligning %s (sample %s) with preset %s", ", ".join(reads), sample, preset)
+        unsorted = Path(snakemake.output.bam).with_suffix(".unsorted.bam")  # removed once sorted
         try:
             counts = align_reads(
-                aligner, reference_arrays(prepared.fasta, sequences), sequences, reads, snakemake.output.bam, sample,
+                aligner, reference_arrays(prepared.fasta, sequences), sequences, reads, unsorted, sample,
                 AlignmentSettings(preset=preset, threads=snakemake.threads),
             )  # fmt: skip
         except ValueError as error:  # mismatched mates, unreadable FASTQ
+            unsorted.unlink(missing_ok=True)
             raise InputError(str(error)) from None
         logger.info("%s", counts)
+        try:
+            sort_and_index(unsorted, snakemake.output.bam, snakemake.threads)
+        finally:
+            unsorted.unlink(missing_ok=True)
+        logger.info("sorted and indexed %s", snakemake.output.bam)
         document = {"sample": sample, "reads_files": reads, "preset": preset, **counts.to_dict()}
         with open(snakemake.output.counts, "w", encoding="utf-8") as output:
             json.dump(document, output, indent=1)
