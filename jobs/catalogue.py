@@ -227,7 +227,7 @@ class Catalogue:
         name, _, version = reference.partition("@")
         folder = self._folder(name) if _FOLDER_NAME.fullmatch(name) else None
         if folder is None:
-            raise WorkflowNotFound(reference, [folder.name for folder in self.folders()])
+            raise WorkflowNotFound(reference, [known.name for known in self.folders()])
         workflow = load_workflow(folder)
         if version and workflow.version != version:
             raise WorkflowNotFound(reference, [f"{name}@{workflow.version}"])
