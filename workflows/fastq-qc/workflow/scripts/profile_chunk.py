@@ -3,11 +3,10 @@ both files of a pair read in lockstep) into chunks/{sample}/profile_{chunk}.json
 
 import time
 
-from fastq_qc_support import chunk_first_record, profile_document, write_json
-from workflows.common.fastq_chunks import renumbered
+from fastq_qc_support import chunk_first_record, input_error, profile_document, write_json
 from workflows.common.paired_reads import profile_pair
 from workflows.common.qc_metrics import profile_file
-from workflows.common.rule_logging import InputError, logging_to
+from workflows.common.rule_logging import logging_to
 from workflows.common.sequence_files import SequenceFileError
 
 
@@ -25,14 +24,10 @@ def main(snakemake):
             if files == reads and len(files) == 2:
                 profiles = profile_pair(*files, params.quality_offset, params.max_read_length, block_bytes)
             else:
-                profiles = []
-                for file, original in zip(files, reads):
-                    try:
-                        profiles.append(profile_file(file, params.quality_offset, params.max_read_length, block_bytes))
-                    except SequenceFileError as error:
-                        raise renumbered(error, original, first_record) if file != original else error from None
+                profiles = [profile_file(file, params.quality_offset, params.max_read_length, block_bytes)
+                            for file in files]
         except SequenceFileError as error:
-            raise InputError(str(error)) from None
+            raise input_error(error, files, reads, first_record) from None
         for path, profile in zip(files, profiles):
             logger.info("%s: %d reads, %d bases", path, profile.reads, profile.bases)
         logger.info("profiled in %.2f s", time.perf_counter() - started)
