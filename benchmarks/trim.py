@@ -15,7 +15,8 @@ the imports and the loading of every cached kernel, about 0.25 s of it Numba's f
   (`qc_trimming.trim_and_profile`), with 1 and 2 threads for the trimming (the raw
   profile is one thread); this is the work fastp does, so it is compared with fastp;
 - "QC + trim() one pass": the same work when the adapters are set, as here and in fastp's
-  command: raw profile, trimming and trimmed profile in one pass (`qc_trimming.profile_and_trim`);
+  command: raw profile, trimming and trimmed profile in one pass (`qc_trimming.profile_and_trim`;
+  the trimmed profile is kept as its differences from the raw one, `TrimmedProfiles`);
 - `fastp -w 1` and `-w 2` with adapter and 3' quality trimming (its own algorithms, so its
   output differs; QC before and after trimming is part of what it always does), if installed.
 Peak RSS and CPU time come from wait4() of each process; with `--repeat N` each tool's
@@ -42,7 +43,8 @@ OPTIONS = ["-a", ADAPTER, "-q", "20", "-m", "20"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reads", type=int, default=1_000_000, help="simulated reads (default 1,000,000)")
+    parser.add_argument("--reads", type=int, default=2_000_000,
+                        help="simulated reads (default 2,000,000, the data set issue 5 names)")
     parser.add_argument("--length", type=int, default=150, help="read length (default 150)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each tool this many times, alternating, and keep its fastest run (default 1)")

@@ -51,6 +51,7 @@ from kernels.fastq_profile_pass import (
     QUALITY_OUT_OF_RANGE,
     READ_TOO_LONG,
     _profile_records,
+    _profile_trimmed_records,
     _quality_columns,
 )
 from kernels.fastq_records import (
@@ -135,6 +136,14 @@ class Profile:
         self.length_histogram = longer(self.length_histogram, 0)
         self.adapter_first_positions = longer(self.adapter_first_positions, 1)
 
+    def _counts(self) -> tuple[np.ndarray, ...]:
+        """The arrays the kernels add to, in their order."""
+        duplication, frequent = self.duplication, self.frequent
+        return (self.position_bases.reshape(-1), self.position_qualities.reshape(-1), self.length_histogram,
+                self.mean_quality_columns, self.gc_histogram, self.adapter_first_positions,
+                duplication.keys, duplication.counts, duplication.state,
+                frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.index, frequent.state)
+
     def add_records(self, buffer: np.ndarray | bytes) -> int:
         """Add the whole FASTQ records in `buffer` and return how many there were.
 
@@ -150,17 +159,8 @@ class Profile:
         for the caller to complete."""
         start = 0
         added = 0
-        duplication, frequent = self.duplication, self.frequent
         while True:
-            status, stop, records = _profile_records(
-                buffer, start, BASE_CODES, self.quality_columns,
-                self.position_bases.reshape(-1), self.position_qualities.reshape(-1), self.length_histogram,
-                self.mean_quality_columns, self.gc_histogram,
-                self.adapter_first_positions,
-                duplication.keys, duplication.counts, duplication.state,
-                frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.index,
-                frequent.state,
-            )  # fmt: skip
+            status, stop, records = _profile_records(buffer, start, BASE_CODES, self.quality_columns, *self._counts())
             added += records
             self.reads += records
             if status == RECORD_OK or (status == TRUNCATED_RECORD and not final):
@@ -176,14 +176,17 @@ class Profile:
             return f"read is longer than max_read_length ({self.max_read_length} bases)"
         if status == QUALITY_OUT_OF_RANGE:
             _, _, _, quality_start, quality_end, _ = _record_bounds(buffer, record_start)
-            qualities = buffer[quality_start:quality_end]
-            bad = qualities[self.quality_columns[qualities] == BAD_COLUMN]
-            try:
-                decide_quality_encoding(int(bad.min()), int(qualities.max()), self.requested_encoding)
-            except QualityEncodingError as error:
-                return str(error)
-            raise AssertionError("the kernel and decide_quality_encoding disagree")  # pragma: no cover
+            return self._quality_message(buffer[quality_start:quality_end])
         return STATUS_MESSAGES[status]
+
+    def _quality_message(self, qualities: np.ndarray) -> str:
+        """Why a read's quality characters do not fit the requested encoding."""
+        bad = qualities[self.quality_columns[qualities] == BAD_COLUMN]
+        try:
+            decide_quality_encoding(int(bad.min()), int(qualities.max()), self.requested_encoding)
+        except QualityEncodingError as error:
+            return str(error)
+        raise AssertionError("the kernel and decide_quality_encoding disagree")  # pragma: no cover
 
     def merge(self, other: Profile) -> Profile:
         """Add the counts of `other` (say, another chunk of the same file) and return self."""
@@ -194,18 +197,22 @@ class Profile:
         if other.duplication.capacity != self.duplication.capacity:
             raise ValueError("cannot merge profiles whose duplication samples differ in capacity")
         self.max_read_length = max(self.max_read_length, other.max_read_length)
+        self.reads += other.reads
+        self._add_counts(other)
+        self.duplication.merge(other.duplication)
+        self.frequent.merge(other.frequent)
+        return self
+
+    def _add_counts(self, other: Profile) -> None:
+        """Add the per-position arrays and read histograms of `other` (not its reads, sample or summary)."""
         self.grow(other.capacity)
         rows = other.capacity
-        self.reads += other.reads
         self.position_bases[:rows] += other.position_bases
         self.position_qualities[:rows] += other.position_qualities
         self.length_histogram[: rows + 1] += other.length_histogram
         self.adapter_first_positions[:, :rows] += other.adapter_first_positions
         self.mean_quality_columns += other.mean_quality_columns
         self.gc_histogram += other.gc_histogram
-        self.duplication.merge(other.duplication)
-        self.frequent.merge(other.frequent)
-        return self
 
     # Derived values.
 
@@ -372,6 +379,62 @@ class Profile:
         profile.duplication = DuplicationSample.from_dict(data["duplication"])
         profile.frequent = FrequentSequences.from_dict(data["frequent_sequences"])
         return profile
+
+
+class TrimmedProfiles:
+    """The profiles of reads and of what a trimmer kept of them, filled in one pass.
+
+    `add` takes records a trimmer parsed and, for each, the window it kept and whether
+    the read was written; the raw profile gets every read, the trimmed one the kept
+    windows of the written reads. Most reads are written whole or cut at the 3' end
+    only, so the trimmed counts are kept as differences from the raw ones
+    (`_profile_trimmed_records`) and completed by `finish`: far less work than
+    profiling the trimmed reads again, with the same result.
+    """
+
+    def __init__(self, raw: Profile, trimmed: Profile):
+        if raw.reads or trimmed.reads:
+            raise ValueError("both profiles must start empty")
+        self.raw, self.trimmed = raw, trimmed
+        self._finished = False
+
+    def add(self, buffer: np.ndarray, sequence_start: np.ndarray, sequence_end: np.ndarray, quality_start: np.ndarray,
+            keep_start: np.ndarray, keep_stop: np.ndarray, written: np.ndarray) -> None:
+        """Add parsed records: read i is buffer[sequence_start[i]:sequence_end[i]] with its
+        qualities from quality_start[i]; the trimmer kept [keep_start[i]:keep_stop[i]]
+        of it (relative to its start) and wrote it where written[i]. Raises
+        FastqFormatError for a read too long or a quality outside the encoding,
+        numbering records from the first one the profiles saw."""
+        if self._finished:
+            raise ValueError("the profiles are finished")
+        raw, trimmed = self.raw, self.trimmed
+        record = 0
+        while True:
+            trimmed.grow(raw.capacity)  # differences are taken at every raw position
+            status, stop = _profile_trimmed_records(
+                buffer, sequence_start, sequence_end, quality_start, keep_start, keep_stop, written, record,
+                BASE_CODES, raw.quality_columns, *raw._counts(), *trimmed._counts())
+            raw.reads += stop - record
+            trimmed.reads += int(np.count_nonzero(written[record:stop]))
+            record = stop
+            if status == RECORD_OK:
+                return
+            if status == READ_TOO_LONG and raw.capacity < raw.max_read_length:
+                raw.grow(min(2 * raw.capacity, raw.max_read_length))
+                continue
+            if status == READ_TOO_LONG:
+                message = f"read is longer than max_read_length ({raw.max_read_length} bases)"
+            else:
+                first, length = int(quality_start[record]), int(sequence_end[record] - sequence_start[record])
+                message = raw._quality_message(buffer[first : first + length])
+            raise FastqFormatError(message, record=raw.reads + 1)
+
+    def finish(self) -> tuple[Profile, Profile]:
+        """The raw and the trimmed profile, complete; no more `add` after this."""
+        if not self._finished:
+            self.trimmed._add_counts(self.raw)
+            self._finished = True
+        return self.raw, self.trimmed
 
 
 def _without_trailing_zeros(row: list[int]) -> list[int]:

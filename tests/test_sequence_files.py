@@ -21,6 +21,7 @@ from tests.naive import naive_validate_fastq
 from workflows.common.sequence_records import OutputFile
 from workflows.common.sequence_files import (
     BlocksAhead,
+    InOrderThread,
     ReadingAhead,
     WritingBehind,
     SequenceFileError,
@@ -153,6 +154,26 @@ def test_writing_behind_raises_the_file_s_error():
         finally:
             writer.close()  # raises it too, and stops the thread
     assert not any(thread.name == "write-behind" for thread in threading.enumerate())
+
+
+def test_in_order_thread_as_a_block_raises_its_error_unless_the_block_raised_one():
+    seen = []
+
+    def take(item):
+        if item == "bad":
+            raise ValueError("bad item")
+        seen.append(item)
+
+    with pytest.raises(ValueError, match="bad item"):
+        with InOrderThread(take, "profile") as thread:
+            for item in ("a", "b", "bad"):  # the last: its error comes at the end of the block
+                thread.put(item)
+    assert seen == ["a", "b"]
+    with pytest.raises(KeyError):  # the block's own error wins
+        with InOrderThread(take, "profile") as thread:
+            thread.put("bad")
+            raise KeyError("the block's")
+    assert not any(thread.name == "profile" for thread in threading.enumerate())
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kernels.fastq_profile import Profile
+from kernels.fastq_profile import Profile, TrimmedProfiles
 from kernels.fastq_records import FastqFormatError, complete_records_end
 from kernels.quality_encoding import QualityEncoding, detect_quality_encoding
+from kernels.read_trimming import DESTINATION_OUTPUT
 from workflows.common.adapter_kits import AdapterChoice
 from workflows.common.sequence_files import InOrderThread, SequenceFileError, read_head
-from workflows.common.trimming import InputObserver, TrimOptions, trim
+from workflows.common.trimming import TrimOptions, trim
 
 ENCODING_HEAD_BYTES = 1 << 20  # the reads that decide the quality encoding before a single pass
 
@@ -63,8 +64,8 @@ def trimming_options(
     )
 
 
-def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_length: int,
-                     on_input: InputObserver | None = None) -> tuple[dict, list[Profile]]:
+def trim_and_profile(options: TrimOptions, encoding: QualityEncoding,
+                     max_read_length: int) -> tuple[dict, list[Profile]]:
     """Trim; return the statistics (`TrimStatistics.to_dict()` plus the bases removed
     as adapter, `adapter_trimmed_bases`) and the profiles of the reads written, one per
     read of a pair. The profiles read the qualities in the raw reads' `encoding`.
@@ -79,26 +80,26 @@ def trim_and_profile(options: TrimOptions, encoding: QualityEncoding, max_read_l
         for side, chunk in enumerate(chunks):
             profiles[side].add_records(chunk)
 
-    profiling = InOrderThread(profile, "profile-trimmed")
-
     def observe(chunks, kept):
         profiling.put(chunks)
         for side in range(sides):
             kept_bases[side] += kept[side]
 
     try:
-        statistics = trim(options, observe, on_input).to_dict()
-    except BaseException:
-        profiling.close(raise_error=False)
-        raise
-    try:
-        profiling.close()
+        with InOrderThread(profile, "profile-trimmed") as profiling:
+            statistics = trim(options, observe).to_dict()
     except FastqFormatError as error:  # cannot happen for reads the trimmer wrote; say so if it does
         raise AssertionError(f"the trimmed reads do not profile: {error}") from error
+    return _with_adapter_bases(statistics, kept_bases), profiles
+
+
+def _with_adapter_bases(statistics: dict, kept_bases: list[int]) -> dict:
+    """`statistics` plus `adapter_trimmed_bases`: what trimming removed that quality and
+    poly-G trimming did not."""
     removed = [statistics["bases"][side] - kept_bases[side] - statistics["quality_trimmed_bases"][side]
                - statistics["poly_g_trimmed_bases"][side] for side in (0, 1)]
     statistics["adapter_trimmed_bases"] = sum(removed)
-    return statistics, profiles
+    return statistics
 
 
 def _head_encoding(path: Path, quality_offset: int | str) -> QualityEncoding:
@@ -114,6 +115,10 @@ def profile_and_trim(options: TrimOptions, quality_offset: int | str,
     """In one pass over the input: the profiles of the raw reads (one per read of a pair,
     as `profile_pair` gives them), and what `trim_and_profile` returns.
 
+    Each trimmed batch is profiled in a thread of its own, in order, raw and trimmed
+    reads together (`TrimmedProfiles`: the trimmed profile costs little more than
+    the reads trimming changed), while the next batch is trimmed.
+
     Trimming needs the quality encoding first: it is decided from the first
     ENCODING_HEAD_BYTES of read 1 (`options.quality_base` is not used). Should the whole
     input decide otherwise (its first reads held no low quality), the input is trimmed
@@ -122,23 +127,26 @@ def profile_and_trim(options: TrimOptions, quality_offset: int | str,
     sides = 2 if options.paired else 1
     encoding = _head_encoding(options.inputs[0], quality_offset)
     while True:
-        raw = [Profile(quality_offset, max_read_length) for _ in range(sides)]
+        profiles = [TrimmedProfiles(Profile(quality_offset, max_read_length), Profile(encoding.name, max_read_length))
+                    for _ in range(sides)]
+        kept_bases = [0, 0]
 
-        def profile(chunks):
-            for side, chunk in enumerate(chunks):
+        def profile(trimmed):
+            batches, windows, destination = trimmed
+            written = destination == DESTINATION_OUTPUT
+            for side, (batch, (keep_start, keep_stop)) in enumerate(zip(batches, windows)):
+                kept_bases[side] += int((keep_stop - keep_start).sum())
+                records = batch.records
                 try:
-                    raw[side].add_records(chunk)
+                    profiles[side].add(records.buffer, records.sequence_start, records.sequence_end,
+                                       records.quality_start, keep_start, keep_stop, written)
                 except FastqFormatError as error:
                     raise SequenceFileError(options.inputs[side], str(error), error.record) from None
 
-        profiling = InOrderThread(profile, "profile-raw")
-        try:
-            statistics, trimmed = trim_and_profile(replace(options, quality_base=encoding.offset), encoding,
-                                                   max_read_length, profiling.put)
-        except BaseException:
-            profiling.close(raise_error=False)
-            raise
-        profiling.close()
+        with InOrderThread(profile, "profile") as profiling:
+            statistics = trim(replace(options, quality_base=encoding.offset),
+                              on_trimmed=lambda *trimmed: profiling.put(trimmed)).to_dict()
+        raw, trimmed = (list(profiles) for profiles in zip(*(pair.finish() for pair in profiles)))
         if raw[0].encoding.name == encoding.name:
-            return raw, statistics, trimmed
+            return raw, _with_adapter_bases(statistics, kept_bases), trimmed
         encoding = raw[0].encoding

@@ -186,6 +186,13 @@ class InOrderThread:
         if raise_error:
             self._raise_error()
 
+    def __enter__(self) -> InOrderThread:
+        return self
+
+    def __exit__(self, error_type: type | None, *exc_info: object) -> None:
+        """Wait for every item; raise the thread's error unless the block raised one."""
+        self.close(raise_error=error_type is None)
+
 
 class WritingBehind:
     """A binary file written in a thread (`InOrderThread`), so the caller goes on

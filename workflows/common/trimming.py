@@ -44,10 +44,13 @@ PAIR_FILTER_MODES = {"any": rt.MODE_ANY, "both": rt.MODE_BOTH, "first": rt.MODE_
 # array per read of a pair) and the bases each read side kept after trimming, before
 # any filter: what a caller needs to profile the trimmed reads as they are written.
 OutputObserver = Callable[[tuple[np.ndarray, ...], tuple[int, int]], None]
-# Called once per batch, in input order, before it is trimmed, with the batch's whole
-# FASTQ records as read (one array per read of a pair): to profile the raw reads in the
-# same pass.
-InputObserver = Callable[[tuple[np.ndarray, ...]], None]
+# Called once per batch, in input order, after it is trimmed, with the parsed input
+# records (one RecordBatch per read of a pair), the window of each read that trimming
+# kept ((keep_start, keep_stop) per read of a pair, relative to the read's start, before
+# any filter) and the output each read or pair went to (DESTINATION_* of
+# kernels.read_trimming): what a caller needs to profile the raw and the trimmed reads
+# in the same pass. The main output's reads are exactly those windows (names aside).
+TrimmedObserver = Callable[[tuple[RecordBatch, ...], tuple[tuple[np.ndarray, np.ndarray], ...], np.ndarray], None]
 
 
 class TrimUsageError(ValueError):
@@ -337,17 +340,21 @@ def _process(plan: _Plan, items: tuple):
                                                  plan.fastq_out[code][side], names))
     bases = tuple(batch.bases() for batch in batches) + (0,)
     kept = tuple(int((keep_stop - keep_start).sum()) for keep_start, keep_stop, _ in trimmed) + (0,)
-    return pieces, counters, len(batches[0]), bases[:2], kept[:2]
+    windows = tuple((keep_start, keep_stop) for keep_start, keep_stop, _ in trimmed)
+    return pieces, counters, bases[:2], kept[:2], (batches, windows, destination)
 
 
-def _write(plan: _Plan, statistics: TrimStatistics, result, on_output: OutputObserver | None = None) -> None:
-    pieces, counters, reads, bases, kept = result
+def _write(plan: _Plan, statistics: TrimStatistics, result, on_output: OutputObserver | None = None,
+           on_trimmed: TrimmedObserver | None = None) -> None:
+    pieces, counters, bases, kept, trimmed = result
     for code, data in pieces.items():
         for output, chunk in zip(plan.outputs[code], data):
             output.write(chunk)
-    statistics.add(reads, bases, counters)
+    statistics.add(len(trimmed[0][0]), bases, counters)
     if on_output is not None:
         on_output(tuple(pieces[rt.DESTINATION_OUTPUT]), kept)
+    if on_trimmed is not None:
+        on_trimmed(*trimmed)
 
 
 def available_cores() -> int:
@@ -358,10 +365,11 @@ def available_cores() -> int:
 
 
 def trim(options: TrimOptions, on_output: OutputObserver | None = None,
-         on_input: InputObserver | None = None) -> TrimStatistics:
+         on_trimmed: TrimmedObserver | None = None) -> TrimStatistics:
     """Run the trimmer; outputs appear only if the whole run succeeds. `on_output`, if
     given, sees every batch of the main output as it is written (`OutputObserver`),
-    `on_input` every batch of FASTQ input before it is trimmed (`InputObserver`)."""
+    `on_trimmed` every batch of FASTQ input with what trimming kept of each read
+    (`TrimmedObserver`)."""
     check_options(options)
     adapters = parse_all_adapters(options)
     cores = options.cores or available_cores()
@@ -374,31 +382,27 @@ def trim(options: TrimOptions, on_output: OutputObserver | None = None,
     statistics = TrimStatistics(plan.paired)
     try:
         formats = [input_format(path) for path in options.inputs]
-        if on_input is not None and formats != ["fastq"] * len(formats):
-            raise TrimUsageError("only FASTQ input can be observed as it is read")
+        if on_trimmed is not None and formats != ["fastq"] * len(formats):
+            raise TrimUsageError("only FASTQ input can be observed as it is trimmed")
         if plan.paired:
             batches = paired_batches(options.inputs[0], formats[0], options.inputs[1], formats[1],
                                      options.batch_bytes)
         else:
             batches = ((batch,) for batch in record_batches(options.inputs[0], formats[0], options.batch_bytes))
         if cores == 1:  # reading and parsing go ahead in a thread, as fastp's reader does
-            parsed = ((items, tuple(item.parse() for item in items)) for items in batches)
+            parsed = (tuple(item.parse() for item in items) for items in batches)
             with ReadingAhead(parsed, "read-ahead") as ahead:
-                for items, batch in ahead:
-                    if on_input is not None:
-                        on_input(tuple(item.data for item in items))
-                    _write(plan, statistics, _process(plan, batch), on_output)
+                for batch in ahead:
+                    _write(plan, statistics, _process(plan, batch), on_output, on_trimmed)
         else:
             with ThreadPoolExecutor(cores) as pool:
                 in_flight: deque = deque()
                 for batch in batches:
-                    if on_input is not None:
-                        on_input(tuple(item.data for item in batch))
                     in_flight.append(pool.submit(_process, plan, batch))
                     while len(in_flight) > 2 * cores:
-                        _write(plan, statistics, in_flight.popleft().result(), on_output)
+                        _write(plan, statistics, in_flight.popleft().result(), on_output, on_trimmed)
                 while in_flight:
-                    _write(plan, statistics, in_flight.popleft().result(), on_output)
+                    _write(plan, statistics, in_flight.popleft().result(), on_output, on_trimmed)
         for pair in plan.outputs.values():
             for output in pair:
                 if output is not None:
