@@ -74,8 +74,6 @@ _LOWEST_CHARACTER = np.uint64(LOWEST_CHARACTER)
 _BASE_COLUMNS = np.uint64(BASE_COLUMNS)
 _QUALITY_COLUMNS = np.uint64(QUALITY_COLUMNS)
 _FILTER_MASK = np.uint64((1 << (2 * FILTER_KMER_LENGTH)) - 1)
-_STRIDE_MASK = FILTER_STRIDE - 1
-assert FILTER_STRIDE & _STRIDE_MASK == 0, "the stride must be a power of two"
 
 
 def _base_codes() -> np.ndarray:
@@ -274,18 +272,23 @@ def _profile_records(
             return (QUALITY_OUT_OF_RANGE if status == RECORD_OK else status), position, records
         kmer = np.uint64(0)
         adapter_candidate = np.uint8(0)
-        for index in range(length):
-            code = base_codes[letters[index]]
-            # The per-position arrays come flat, indexed with unsigned integers: Numba
-            # then adds no negative-index fix-up (about 40% of this loop otherwise).
-            row = np.uint64(index)
-            position_bases[row * _BASE_COLUMNS + np.uint64(code)] += 1
-            position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
+        whole_steps = length - length % FILTER_STRIDE
+        for step in range(0, whole_steps, FILTER_STRIDE):
+            for index in range(step, step + FILTER_STRIDE):
+                code = base_codes[letters[index]]
+                # The per-position arrays come flat, indexed with unsigned integers: Numba
+                # then adds no negative-index fix-up (about 40% of this loop otherwise).
+                row = np.uint64(index)
+                position_bases[row * _BASE_COLUMNS + np.uint64(code)] += 1
+                position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
+                kmer = (kmer << np.uint64(2)) | np.uint64(code & 3)
             # The adapter filter of `kernels.adapter_content`, on every fourth 8-mer.
-            kmer = (kmer << np.uint64(2)) | np.uint64(code & 3)
-            if index & _STRIDE_MASK == _STRIDE_MASK:
-                eight = kmer & _FILTER_MASK
-                adapter_candidate |= ADAPTER_FILTER[eight >> np.uint64(3)] >> np.uint8(eight & np.uint64(7))
+            eight = kmer & _FILTER_MASK
+            adapter_candidate |= ADAPTER_FILTER[eight >> np.uint64(3)] >> np.uint8(eight & np.uint64(7))
+        for index in range(whole_steps, length):
+            row = np.uint64(index)
+            position_bases[row * _BASE_COLUMNS + np.uint64(base_codes[letters[index]])] += 1
+            position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
         length_histogram[length] += 1
         if length > 0:
             mean_quality_histogram[(np.int64(quality_sum) - length * LOWEST_CHARACTER) // length] += 1
@@ -371,15 +374,20 @@ def _profile_trimmed_records(
             return QUALITY_OUT_OF_RANGE, record
         kmer = np.uint64(0)
         adapter_candidate = np.uint8(0)
-        for index in range(length):
-            code = base_codes[letters[index]]
+        whole_steps = length - length % FILTER_STRIDE
+        for step in range(0, whole_steps, FILTER_STRIDE):
+            for index in range(step, step + FILTER_STRIDE):
+                code = base_codes[letters[index]]
+                row = np.uint64(index)
+                position_bases[row * _BASE_COLUMNS + np.uint64(code)] += 1
+                position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
+                kmer = (kmer << np.uint64(2)) | np.uint64(code & 3)
+            eight = kmer & _FILTER_MASK
+            adapter_candidate |= ADAPTER_FILTER[eight >> np.uint64(3)] >> np.uint8(eight & np.uint64(7))
+        for index in range(whole_steps, length):
             row = np.uint64(index)
-            position_bases[row * _BASE_COLUMNS + np.uint64(code)] += 1
+            position_bases[row * _BASE_COLUMNS + np.uint64(base_codes[letters[index]])] += 1
             position_qualities[row * _QUALITY_COLUMNS + np.uint64(qualities[index]) - _LOWEST_CHARACTER] += 1
-            kmer = (kmer << np.uint64(2)) | np.uint64(code & 3)
-            if index & _STRIDE_MASK == _STRIDE_MASK:
-                eight = kmer & _FILTER_MASK
-                adapter_candidate |= ADAPTER_FILTER[eight >> np.uint64(3)] >> np.uint8(eight & np.uint64(7))
         _add_read_bins(length, quality_sum, gc, called, length_histogram, mean_quality_histogram, gc_histogram, 1)
         candidate = (adapter_candidate & np.uint8(1)) != 0
         hashed = np.uint64(0)
