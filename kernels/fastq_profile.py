@@ -142,7 +142,8 @@ class Profile:
         return (self.position_bases.reshape(-1), self.position_qualities.reshape(-1), self.length_histogram,
                 self.mean_quality_columns, self.gc_histogram, self.adapter_first_positions,
                 duplication.keys, duplication.counts, duplication.state,
-                frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.index, frequent.state)
+                frequent.keys, frequent.counts, frequent.sequences, frequent.lengths, frequent.pending, frequent.index,
+                frequent.state)
 
     def add_records(self, buffer: np.ndarray | bytes) -> int:
         """Add the whole FASTQ records in `buffer` and return how many there were.

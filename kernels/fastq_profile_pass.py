@@ -46,6 +46,7 @@ from kernels.sequence_duplication import (
     LEVEL,
     TRUNCATED_KEY_LENGTH,
     _compact_frequent,
+    _settle_frequent,
     _enforce_capacity,
     _find_slot,
     _finish_hash,
@@ -185,7 +186,8 @@ def _read_key(letters, key_length):
 
 @inline_kernel
 def _add_key(hashed, buffer, key_start, key_length, duplication_keys, duplication_counts, duplication_state,
-             frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state):
+             frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+             frequent_index, frequent_state):
     """A read's key into the duplication sample and the frequent-sequence summary, written
     out as in `_add_to_sample` and `_count_frequent`: only non-allocating helpers are
     called per read (see `_count_frequent`)."""
@@ -201,10 +203,12 @@ def _add_key(hashed, buffer, key_start, key_length, duplication_keys, duplicatio
     else:
         if frequent_state[ENTRIES] == frequent_keys.size:
             _compact_frequent(
-                frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state,
+                frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+                frequent_index, frequent_state,
             )  # fmt: skip
         _store_frequent(
-            frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state,
+            frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+            frequent_index, frequent_state,
             hashed, buffer, key_start, key_length,
         )  # fmt: skip
 
@@ -223,7 +227,8 @@ def _profile_records(
     position_bases, position_qualities, length_histogram, mean_quality_histogram, gc_histogram,
     adapter_first_positions,
     duplication_keys, duplication_counts, duplication_state,
-    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state,
+    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+    frequent_index, frequent_state,
 ):  # fmt: skip
     """Add every record of `buffer` from offset `start` on to the count arrays.
 
@@ -244,9 +249,11 @@ def _profile_records(
             _guessed_record_bounds(buffer, position, sequence_line_guess)
         )
         if status != RECORD_OK:
+            _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
             return status, position, records
         length = sequence_end - sequence_start
         if length > capacity:
+            _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
             return READ_TOO_LONG, position, records
         letters = buffer[sequence_start:sequence_end]
         qualities = buffer[quality_start : quality_start + length]
@@ -269,6 +276,7 @@ def _profile_records(
             called += is_gc | np.uint32((upper == 65) | (upper == 84))
         if length > 0 and (lowest < lowest_allowed or highest > _HIGHEST_CHARACTER):
             status = _record_bounds(buffer, position)[0]
+            _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
             return (QUALITY_OUT_OF_RANGE if status == RECORD_OK else status), position, records
         kmer = np.uint64(0)
         adapter_candidate = np.uint8(0)
@@ -316,15 +324,18 @@ def _profile_records(
             else:
                 if frequent_state[ENTRIES] == frequent_keys.size:
                     _compact_frequent(
-                        frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index,
+                        frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+                        frequent_index,
                         frequent_state,
                     )  # fmt: skip
                 _store_frequent(
-                    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index,
+                    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+                    frequent_index,
                     frequent_state, hashed, buffer, sequence_start, key_length,
                 )  # fmt: skip
         records += 1
         position = next_start
+    _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
     return RECORD_OK, position, records
 
 
@@ -335,12 +346,13 @@ def _profile_trimmed_records(
     position_bases, position_qualities, length_histogram, mean_quality_histogram, gc_histogram,
     adapter_first_positions,
     duplication_keys, duplication_counts, duplication_state,
-    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index, frequent_state,
+    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+    frequent_index, frequent_state,
     trimmed_position_bases, trimmed_position_qualities, trimmed_length_histogram, trimmed_mean_quality_histogram,
     trimmed_gc_histogram, trimmed_adapter_first_positions,
     trimmed_duplication_keys, trimmed_duplication_counts, trimmed_duplication_state,
     trimmed_frequent_keys, trimmed_frequent_counts, trimmed_frequent_sequences, trimmed_frequent_lengths,
-    trimmed_frequent_index, trimmed_frequent_state,
+    trimmed_frequent_pending, trimmed_frequent_index, trimmed_frequent_state,
 ):  # fmt: skip
     """Add parsed records from number `first` on to the raw counts (as `_profile_records`)
     and the reads the trimmer kept, sequence[keep_start:keep_stop] of those `written`, to
@@ -364,6 +376,9 @@ def _profile_trimmed_records(
         quality_start = quality_starts[record]
         length = sequence_ends[record] - start
         if length > capacity:
+            _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
+            _settle_frequent(trimmed_frequent_sequences, trimmed_frequent_lengths, trimmed_frequent_pending,
+                             trimmed_frequent_state, buffer)
             return READ_TOO_LONG, record
         # The raw read, as in `_profile_records` (written out again: through helpers
         # inlined by Numba the same work took a third longer).
@@ -371,6 +386,9 @@ def _profile_trimmed_records(
         qualities = buffer[quality_start : quality_start + length]
         lowest, highest, quality_sum, gc, called = _read_sums(letters, qualities)
         if length > 0 and (lowest < lowest_allowed or highest > _HIGHEST_CHARACTER):
+            _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
+            _settle_frequent(trimmed_frequent_sequences, trimmed_frequent_lengths, trimmed_frequent_pending,
+                             trimmed_frequent_state, buffer)
             return QUALITY_OUT_OF_RANGE, record
         kmer = np.uint64(0)
         adapter_candidate = np.uint8(0)
@@ -408,11 +426,13 @@ def _profile_trimmed_records(
             else:
                 if frequent_state[ENTRIES] == frequent_keys.size:
                     _compact_frequent(
-                        frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index,
+                        frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+                        frequent_index,
                         frequent_state,
                     )  # fmt: skip
                 _store_frequent(
-                    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_index,
+                    frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
+                    frequent_index,
                     frequent_state, hashed, buffer, start, key_length,
                 )  # fmt: skip
         keep_start = keep_starts[record]
@@ -421,7 +441,8 @@ def _profile_trimmed_records(
         cut_at_3_prime_only = written[record] and keep_start == 0
         if not (cut_at_3_prime_only and kept == length):  # the raw read leaves, wholly or in part
             cut_from = keep_stop if cut_at_3_prime_only else 0
-            _add_positions(buffer[start + cut_from : start + length], buffer[quality_start + cut_from : quality_start + length],
+            _add_positions(buffer[start + cut_from : start + length],
+                           buffer[quality_start + cut_from : quality_start + length],
                            cut_from, base_codes, trimmed_position_bases, trimmed_position_qualities, -1)
             _add_read_bins(length, quality_sum, gc, called, trimmed_length_histogram, trimmed_mean_quality_histogram,
                            trimmed_gc_histogram, -1)
@@ -448,5 +469,9 @@ def _profile_trimmed_records(
             _add_key(hashed, buffer, start + keep_start, key_length,
                      trimmed_duplication_keys, trimmed_duplication_counts, trimmed_duplication_state,
                      trimmed_frequent_keys, trimmed_frequent_counts, trimmed_frequent_sequences,
-                     trimmed_frequent_lengths, trimmed_frequent_index, trimmed_frequent_state)  # fmt: skip
+                     trimmed_frequent_lengths, trimmed_frequent_pending, trimmed_frequent_index,
+                     trimmed_frequent_state)  # fmt: skip
+    _settle_frequent(frequent_sequences, frequent_lengths, frequent_pending, frequent_state, buffer)
+    _settle_frequent(trimmed_frequent_sequences, trimmed_frequent_lengths, trimmed_frequent_pending,
+                     trimmed_frequent_state, buffer)
     return RECORD_OK, sequence_starts.size

@@ -296,7 +296,7 @@ def _kth_smallest(values, rank):
 
 
 @kernel
-def _compact_frequent(keys, counts, sequences, lengths, index, state):
+def _compact_frequent(keys, counts, sequences, lengths, pending, index, state):
     """Subtract the (capacity+1)-th largest count and drop the keys left at zero."""
     entries = state[ENTRIES]
     capacity = keys.size // 2
@@ -306,32 +306,49 @@ def _compact_frequent(keys, counts, sequences, lengths, index, state):
         if counts[entry] > lowered:
             keys[kept] = keys[entry]
             counts[kept] = counts[entry] - lowered
-            for offset in range(lengths[entry]):
-                sequences[kept, offset] = sequences[entry, offset]
+            pending[kept] = pending[entry]
+            if pending[entry] < 0:
+                for offset in range(lengths[entry]):
+                    sequences[kept, offset] = sequences[entry, offset]
             lengths[kept] = lengths[entry]
             kept += 1
+    pending[kept:entries] = -1
     state[ENTRIES] = kept
     state[LOWERED] += lowered
     _rebuild_index(index, keys, kept)
 
 
 @kernel
-def _store_frequent(keys, counts, sequences, lengths, index, state, hashed, buffer, start, length):
-    """Add a key not in the table, which must have room (see `_count_frequent`)."""
+def _store_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length):
+    """Add a key not in the table, which must have room (see `_count_frequent`). Its
+    letters stay in `buffer` at `start` (`pending`) until `_settle_frequent`: most keys
+    of a large input are dropped by a compaction before then, and copying every new
+    key's letters cost ~12% of a profile."""
     entry = state[ENTRIES]
     state[ENTRIES] += 1
     keys[entry] = hashed
     counts[entry] = 1
-    # Raw bytes: `FrequentSequences.entries` spells them as A, C, G, T, N, which is the
-    # same for every read of the key.
-    for offset in range(length):
-        sequences[entry, offset] = buffer[start + offset]
+    pending[entry] = start
     lengths[entry] = length
     index[_find_slot(index, keys, hashed)] = entry
 
 
 @kernel
-def _count_frequent(keys, counts, sequences, lengths, index, state, hashed, buffer, start, length):
+def _settle_frequent(sequences, lengths, pending, state, buffer):
+    """Copy the letters of the keys stored since the last call from `buffer` (the one
+    they were stored from; call this before leaving a kernel that used it). Raw bytes:
+    `FrequentSequences.entries` spells them as A, C, G, T, N, the same for every read of
+    the key."""
+    for entry in range(state[ENTRIES]):
+        start = pending[entry]
+        if start >= 0:
+            for offset in range(lengths[entry]):
+                sequences[entry, offset] = buffer[start + offset]
+            pending[entry] = -1
+
+
+@kernel
+def _count_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length):
     """Count one read whose key is `hashed` and starts at buffer[start], `length` bases.
 
     Written out again in the profile kernel: a call to a function that may allocate
@@ -344,8 +361,9 @@ def _count_frequent(keys, counts, sequences, lengths, index, state, hashed, buff
         counts[entry] += 1
         return
     if state[ENTRIES] == keys.size:
-        _compact_frequent(keys, counts, sequences, lengths, index, state)
-    _store_frequent(keys, counts, sequences, lengths, index, state, hashed, buffer, start, length)
+        _compact_frequent(keys, counts, sequences, lengths, pending, index, state)
+    _store_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length)
+    _settle_frequent(sequences, lengths, pending, state, buffer)
 
 
 class FrequentSequences:
@@ -359,6 +377,7 @@ class FrequentSequences:
         self.counts = np.zeros(2 * capacity, dtype=np.int64)
         self.sequences = np.zeros((2 * capacity, KEY_WIDTH), dtype=np.uint8)
         self.lengths = np.zeros(2 * capacity, dtype=np.int64)
+        self.pending = np.full(2 * capacity, -1, dtype=np.int64)  # see _store_frequent
         self.index = np.full(_table_size(2 * capacity), -1, dtype=np.int32)
         self.state = np.zeros(3, dtype=np.int64)
 
@@ -387,6 +406,7 @@ class FrequentSequences:
             entries = {sequence: count - threshold for sequence, count in entries.items() if count > threshold}
             lowered += threshold
         self.counts[:] = 0
+        self.pending[:] = -1
         for entry, (sequence, count) in enumerate(entries.items()):
             self.keys[entry] = key_hash(sequence)
             self.counts[entry] = count

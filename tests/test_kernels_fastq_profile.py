@@ -126,11 +126,14 @@ def test_position_quality_histograms_match_naive(data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(fastq_files(), st.lists(st.integers(0, 10_000), max_size=8))
-def test_blocks_split_anywhere_give_the_whole_buffer_profile(data, cuts):
+@given(fastq_files(), st.lists(st.integers(0, 10_000), max_size=8), st.sampled_from([1, 2, 4096]))
+def test_blocks_split_anywhere_give_the_whole_buffer_profile(data, cuts, frequent_capacity):
+    """With a small frequent-sequence summary, keys stored in one block (their letters
+    copied only as the block ends) are compacted within it and across blocks."""
     cuts = sorted({cut % (len(data) + 1) for cut in cuts})
     blocks = [data[start:stop] for start, stop in zip([0, *cuts], [*cuts, len(data)])]
-    assert profile_fastq_blocks(blocks).to_dict() == profile_of(data)
+    expected = profile_of(data, frequent_capacity=frequent_capacity)
+    assert profile_fastq_blocks(blocks, frequent_capacity=frequent_capacity).to_dict() == expected
 
 
 @settings(max_examples=200, deadline=None)
