@@ -325,13 +325,11 @@ def _profile_records(
                 if frequent_state[ENTRIES] == frequent_keys.size:
                     _compact_frequent(
                         frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
-                        frequent_index,
-                        frequent_state,
+                        frequent_index, frequent_state,
                     )  # fmt: skip
                 _store_frequent(
                     frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
-                    frequent_index,
-                    frequent_state, hashed, buffer, sequence_start, key_length,
+                    frequent_index, frequent_state, hashed, buffer, sequence_start, key_length,
                 )  # fmt: skip
         records += 1
         position = next_start
@@ -427,13 +425,11 @@ def _profile_trimmed_records(
                 if frequent_state[ENTRIES] == frequent_keys.size:
                     _compact_frequent(
                         frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
-                        frequent_index,
-                        frequent_state,
+                        frequent_index, frequent_state,
                     )  # fmt: skip
                 _store_frequent(
                     frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
-                    frequent_index,
-                    frequent_state, hashed, buffer, start, key_length,
+                    frequent_index, frequent_state, hashed, buffer, start, key_length,
                 )  # fmt: skip
         keep_start = keep_starts[record]
         keep_stop = keep_stops[record]
