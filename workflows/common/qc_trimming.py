@@ -146,7 +146,7 @@ def profile_and_trim(options: TrimOptions, quality_offset: int | str,
         with InOrderThread(profile, "profile") as profiling:
             statistics = trim(replace(options, quality_base=encoding.offset),
                               on_trimmed=lambda *trimmed: profiling.put(trimmed)).to_dict()
-        raw, trimmed = (list(profiles) for profiles in zip(*(pair.finish() for pair in profiles)))
+        raw, trimmed = (list(side) for side in zip(*(pair.finish() for pair in profiles)))
         if raw[0].encoding.name == encoding.name:
             return raw, _with_adapter_bases(statistics, kept_bases), trimmed
         encoding = raw[0].encoding

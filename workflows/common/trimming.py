@@ -350,7 +350,8 @@ def _write(plan: _Plan, statistics: TrimStatistics, result, on_output: OutputObs
     for code, data in pieces.items():
         for output, chunk in zip(plan.outputs[code], data):
             output.write(chunk)
-    statistics.add(len(trimmed[0][0]), bases, counters)
+    batches = trimmed[0]
+    statistics.add(len(batches[0]), bases, counters)
     if on_output is not None:
         on_output(tuple(pieces[rt.DESTINATION_OUTPUT]), kept)
     if on_trimmed is not None:
