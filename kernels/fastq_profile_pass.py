@@ -189,8 +189,9 @@ def _add_key(hashed, buffer, key_start, key_length, duplication_keys, duplicatio
              frequent_keys, frequent_counts, frequent_sequences, frequent_lengths, frequent_pending,
              frequent_index, frequent_state):
     """A read's key into the duplication sample and the frequent-sequence summary, written
-    out as in `_add_to_sample` and `_count_frequent`: only non-allocating helpers are
-    called per read (see `_count_frequent`)."""
+    out as in `_add_to_sample`: a call to a function that may allocate (as compaction
+    does) costs tens of nanoseconds even when nothing is allocated, so per read only the
+    non-allocating helpers are called and compaction waits for the rare branch."""
     duplication_state[CONSIDERED_READS] += 1
     if _qualifies(hashed, duplication_state[LEVEL]):
         _insert(duplication_keys, duplication_counts, duplication_state, hashed, 1)
@@ -305,8 +306,8 @@ def _profile_records(
             if adapter_candidate & np.uint8(1):
                 _count_first_adapters(letters, base_codes, first_hits, adapter_first_positions)
             # The duplication sample and the frequent-sequence summary, written out as
-            # in `_add_to_sample` and `_count_frequent`: only non-allocating helpers
-            # are called per read (see `_count_frequent`).
+            # in `_add_to_sample`: only non-allocating helpers are called per read
+            # (see `_add_key`).
             key_length = length if length <= KEY_LENGTH_LIMIT else TRUNCATED_KEY_LENGTH
             key_state = np.uint64(0)
             for index in range(key_length):

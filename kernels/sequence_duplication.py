@@ -320,7 +320,7 @@ def _compact_frequent(keys, counts, sequences, lengths, pending, index, state):
 
 @kernel
 def _store_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length):
-    """Add a key not in the table, which must have room (see `_count_frequent`). Its
+    """Add a key not in the table, which must have room (see `kernels.fastq_profile_pass._add_key`). Its
     letters stay in `buffer` at `start` (`pending`) until `_settle_frequent`: most keys
     of a large input are dropped by a compaction before then, and copying every new
     key's letters cost ~12% of a profile."""
@@ -345,25 +345,6 @@ def _settle_frequent(sequences, lengths, pending, state, buffer):
             for offset in range(lengths[entry]):
                 sequences[entry, offset] = buffer[start + offset]
             pending[entry] = -1
-
-
-@kernel
-def _count_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length):
-    """Count one read whose key is `hashed` and starts at buffer[start], `length` bases.
-
-    Written out again in the profile kernel: a call to a function that may allocate
-    (as compaction does) costs tens of nanoseconds even when nothing is allocated, so
-    per-read loops call only the non-allocating parts and compact on the rare branch.
-    """
-    state[COUNTED_READS] += 1
-    entry = index[_find_slot(index, keys, hashed)]
-    if entry >= 0:
-        counts[entry] += 1
-        return
-    if state[ENTRIES] == keys.size:
-        _compact_frequent(keys, counts, sequences, lengths, pending, index, state)
-    _store_frequent(keys, counts, sequences, lengths, pending, index, state, hashed, buffer, start, length)
-    _settle_frequent(sequences, lengths, pending, state, buffer)
 
 
 class FrequentSequences:
