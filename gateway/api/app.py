@@ -77,13 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi_with_json_errors(app: FastAPI) -> dict:
-    """Errors are JSON on every route, also on those whose success is text or a file."""
+    """Errors are JSON on every route, also on those whose success is text or a file; every
+    route with query parameters may answer 400 (RequestHygiene refuses NUL characters)."""
     if app.openapi_schema is None:
         document = get_openapi(title=app.title, version=app.version, description=app.description,
                                routes=app.routes, tags=app.openapi_tags)
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         for operations in document["paths"].values():
             for operation in operations.values():
+                if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                    operation.setdefault("responses", {}).setdefault("400", {"description": "bad request"})
                 for status, response in operation.get("responses", {}).items():
                     if status.isdigit() and int(status) >= 400:
                         response["content"] = error

@@ -97,6 +97,16 @@ def test_nul_bytes_in_filters_are_client_errors(client, keys, params):
     assert response.status_code == 400 and "NUL" in response.json()["msg"]
 
 
+def test_every_route_with_query_parameters_documents_the_nul_refusal(client, keys):
+    assert client.get("/v1/keys", params={"tenant": "a\x00"}, headers=keys.admin).status_code == 400
+    operations = [(path, method, operation) for path, methods in client.get("/openapi.json").json()["paths"].items()
+                  for method, operation in methods.items()]
+    with_query = [(path, method, operation) for path, method, operation in operations
+                  if any(parameter["in"] == "query" for parameter in operation.get("parameters", []))]
+    assert ("/v1/keys", "get") in {(path, method) for path, method, _ in with_query}
+    assert [(path, method) for path, method, operation in with_query if "400" not in operation["responses"]] == []
+
+
 @pytest.mark.parametrize("path", ["/v1/tenants/%00", "/v1/keys/lsdih_%00/revoke"])
 def test_nul_bytes_in_admin_paths(client, keys, path):
     method = "post" if path.endswith("revoke") else "get"
