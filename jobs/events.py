@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from jobs.models import Run, RunEvent, Task, Tenant, WebhookDelivery
@@ -39,9 +39,13 @@ def run_summary(run: Run) -> dict[str, Any]:
     }
 
 
+def _record(session: Session, run_id: str, kind: str, data: dict[str, Any]) -> None:
+    # A plain INSERT, in call order (not at the ORM's next flush): events are ordered by id.
+    session.execute(insert(RunEvent.__table__), [RunEvent(run_id=run_id, kind=kind, data=data).row_values()])
+
+
 def state_changed(session: Session, run: Run) -> None:
-    session.add(RunEvent(run_id=run.id, kind="state",
-                         data={"state": run.state, "attempt": run.attempt, "error": run.error}))
+    _record(session, run.id, "state", {"state": run.state, "attempt": run.attempt, "error": run.error})
     event = WEBHOOK_EVENTS.get(run.run_state)
     if event is None:
         return
@@ -54,14 +58,14 @@ def state_changed(session: Session, run: Run) -> None:
 
 
 def progressed(session: Session, run_id: str, done: int, total: int) -> None:
-    session.add(RunEvent(run_id=run_id, kind="progress", data={"jobs_done": done, "jobs_total": total}))
+    _record(session, run_id, "progress", {"jobs_done": done, "jobs_total": total})
 
 
 def task_changed(session: Session, task: Task) -> None:
-    session.add(RunEvent(run_id=task.run_id, kind="task", data={
+    _record(session, task.run_id, "task", {
         "task_id": task.id, "attempt": task.attempt, "jobid": task.jobid, "rule": task.rule,
         "wildcards": task.wildcards, "state": task.state, "exit_code": task.exit_code,
-    }))
+    })
 
 
 def events_after(store: Store, run_id: str, after: int, limit: int = 500) -> list[RunEvent]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,9 +86,10 @@ class Store:
     # -- runs -------------------------------------------------------------------------
 
     def add_run(self, run: Run) -> Run:
+        """Record a new run and its first event (plain INSERTs: this is on every create-run
+        request); ``run`` gets its defaults and stays detached."""
         with self.session() as session:
-            session.add(run)
-            session.flush()
+            session.execute(insert(Run.__table__), [run.row_values()])
             events.state_changed(session, run)
         return run
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 
 from jobs.catalogue import Catalogue, Workflow, WorkflowNotFound
 from jobs.dispatch import dispatch
 from jobs.files import blob_path
-from jobs.models import Run, StoredFile, Tenant, looks_like_id, new_run_id, utcnow
+from jobs.models import Run, StoredFile, looks_like_id, new_run_id, utcnow
 from jobs.params import FieldError, InvalidInputs, InvalidParameters, InvalidRunRequest, validate_params
 from jobs.references import resolve_run_references
 from jobs.runner import record_new_run, resume_run
@@ -60,12 +60,17 @@ class RunRequest:
     version: str | None = None
 
 
-def _active_runs(session: Session, tenant_id: str, limit: int) -> int:
-    """The tenant's runs queued or running, counted up to `limit`: admission only needs
-    to know whether the limit is reached, and the count stays cheap however many wait."""
-    active = [state.value for state in RunState if not state.is_terminal]
-    runs = select(Run.id).where(Run.tenant_id == tenant_id, Run.state.in_(active)).limit(limit).subquery()
-    return session.scalar(select(func.count()).select_from(runs)) or 0
+# Statements on every create-run are built once: building one costs more than running it.
+# Admission counts the tenant's runs queued or running only up to its limit: it only needs
+# to know whether the limit is reached, and the count stays cheap however many wait.
+_ACTIVE_RUNS = select(func.count()).select_from(
+    select(Run.id)
+    .where(Run.tenant_id == bindparam("tenant"), Run.state.in_([state.value for state in RunState if not state.is_terminal]))
+    .limit(bindparam("limit"))
+    .subquery()
+)
+_OWNED_FILES = select(StoredFile.__table__).where(StoredFile.id.in_(bindparam("ids", expanding=True)),
+                                                  StoredFile.tenant_id == bindparam("tenant"))
 
 
 def _workflow(catalogue: Catalogue, request: RunRequest) -> Workflow:
@@ -99,13 +104,14 @@ def _check_webhook(url: str | None) -> list[FieldError]:
     return []
 
 
-def _input_files(session: Session, tenant_id: str, workflow: Workflow, given: dict[str, list[str]]) -> dict[str, list[StoredFile]]:
-    """The uploaded files each input names, checked against the manifest's formats."""
+def _input_files(connection: Connection, tenant_id: str, workflow: Workflow, given: dict[str, list[str]]) -> dict[str, list[StoredFile]]:
+    """The uploaded files each input names, checked against the manifest's formats (as
+    rows with the columns of StoredFile)."""
     errors: list[FieldError] = []
     found: dict[str, list[StoredFile]] = {}
     wanted = {file_id for file_ids in given.values() for file_id in file_ids if looks_like_id(file_id)}
-    owned = {stored.id: stored for stored in session.scalars(
-        select(StoredFile).where(StoredFile.id.in_(wanted), StoredFile.tenant_id == tenant_id))} if wanted else {}
+    owned = {stored.id: stored for stored in connection.execute(
+        _OWNED_FILES, {"ids": list(wanted), "tenant": tenant_id})} if wanted else {}
     for name, file_ids in given.items():
         spec = workflow.input(name)
         if spec is None:
@@ -178,16 +184,15 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
         references = resolve_run_references(settings, workflow.params_schema, params)
     except InvalidParameters as error:  # name the field as the request body does
         raise InvalidParameters([replace(item, path=f"params.{item.path}") for item in error.errors]) from None
-    with store.session() as session:  # one short read: the files, the tenant and its runs
-        files = _input_files(session, principal.tenant_id, workflow, request.inputs)
-        tenant = session.get(Tenant, principal.tenant_id)
-        # Through the queue, runs wait their turn (max_active_runs is enforced when a
-        # worker claims one); a run dispatched as a process of its own starts at once.
-        limit = tenant.max_active_runs if settings.dispatcher == "process" else settings.max_queued_runs
-        waiting = _active_runs(session, tenant.id, limit)
+    # Through the queue, runs wait their turn (max_active_runs is enforced when a worker
+    # claims one); a run dispatched as a process of its own starts at once.
+    limit = principal.max_active_runs if settings.dispatcher == "process" else settings.max_queued_runs
+    with store.engine.connect() as connection:  # one short read (no ORM): the files and the tenant's runs
+        files = _input_files(connection, principal.tenant_id, workflow, request.inputs)
+        waiting = connection.execute(_ACTIVE_RUNS, {"tenant": principal.tenant_id, "limit": limit}).scalar_one()
     if waiting >= limit:
         raise QuotaExceeded(
-            f"tenant {tenant.name!r} has as many runs queued or running as it may (the limit is {limit}); "
+            f"tenant {principal.tenant_name!r} has as many runs queued or running as it may (the limit is {limit}); "
             "wait for one to finish or cancel one"
         )
     run_id = new_run_id()
@@ -197,7 +202,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
         resolved = resolve_inputs(workflow, _link_inputs(settings.home, workdir, files), params)
         run = record_new_run(
             store, workflow, resolved, params, workdir, settings.executor, settings.cores, references,
-            id=run_id, tags=request.tags, tenant_id=tenant.id, webhook_url=request.webhook_url,
+            id=run_id, tags=request.tags, tenant_id=principal.tenant_id, webhook_url=request.webhook_url,
             input_files={name: [stored.id for stored in group] for name, group in files.items()},
             enqueued_at=utcnow() if queued else None,
         )

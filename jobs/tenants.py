@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jobs.models import ApiKey, Tenant, utcnow
@@ -58,6 +58,7 @@ class Principal:
     tenant_name: str
     role: Role
     key_prefix: str
+    max_active_runs: int  # the tenant's limit when the key was checked
 
     @property
     def sees_all_tenants(self) -> bool:
@@ -205,6 +206,15 @@ def revoke_key(store: Store, prefix: str) -> ApiKey:
     return record
 
 
+# Built once: building a statement costs about as much as running it.
+_KEY_RECORD = (
+    select(ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.tenant_id, Tenant.name, ApiKey.role,
+           Tenant.max_active_runs)
+    .join(Tenant, Tenant.id == ApiKey.tenant_id)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
+
+
 def authenticate(store: Store, key: str | None) -> Principal:
     """Return who holds ``key``; raise AuthenticationFailed for anything else.
 
@@ -213,18 +223,13 @@ def authenticate(store: Store, key: str | None) -> Principal:
     prefix = (key or "")[: len(KEY_SCHEME) + 13]
     if not key or not _PREFIX_PATTERN.fullmatch(prefix) or key[len(prefix) : len(prefix) + 1] != "_":
         raise AuthenticationFailed("missing or malformed API key")
-    with store.session() as session:  # plain columns, no ORM objects: this runs on every request
-        record = session.execute(
-            select(ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.tenant_id, Tenant.name,
-                   ApiKey.role)
-            .join(Tenant, Tenant.id == ApiKey.tenant_id)
-            .where(ApiKey.prefix == prefix)
-        ).first()
+    with store.engine.connect() as connection:  # every request: no ORM session or objects
+        record = connection.execute(_KEY_RECORD, {"prefix": prefix}).first()
     if record is None or not hmac.compare_digest(record.secret_hash, _hash(key)):
         raise AuthenticationFailed("invalid API key")
     if record.revoked_at is not None:
         raise AuthenticationFailed("this API key was revoked")
     if record.expires_at is not None and record.expires_at <= utcnow():
         raise AuthenticationFailed("this API key has expired")
-    return Principal(record.tenant_id, record.name, Role(record.role), prefix)
+    return Principal(record.tenant_id, record.name, Role(record.role), prefix, record.max_active_runs)
 

@@ -15,16 +15,24 @@ from jobs.tenants import AuthenticationFailed, Principal, Role, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lsdih_...`")
 
+# FastAPI runs a plain ``def`` dependency or handler in a worker thread, and each hop to it
+# costs more than a short query (the hand-over, and the event loop and the thread taking the
+# GIL in turn). A gateway process has one such thread (Settings.gateway_threads), so
+# database work is one at a time anyway: dependencies, and the most frequent handlers (start a
+# run, show a run), are ``async def`` and do their few short queries on the event loop.
+# Handlers that move file contents (uploads, downloads, logs, zips) or may take long stay
+# plain ``def``; a queue message is sent from a thread of its own (jobs.dispatch).
 
-def _settings(request: Request) -> Settings:
+
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _store(request: Request) -> Store:
+async def _store(request: Request) -> Store:
     return request.app.state.store
 
 
-def _catalogue(request: Request) -> Catalogue:
+async def _catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue
 
 
@@ -33,7 +41,8 @@ StoreDep = Annotated[Store, Depends(_store)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 
 
-def _principal(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def _principal(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    # One indexed query on the event loop (see above); it runs on every request.
     try:
         return authenticate(store, credentials.credentials if credentials else None)
     except AuthenticationFailed as error:
@@ -43,13 +52,13 @@ def _principal(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredenti
 Caller = Annotated[Principal, Depends(_principal)]
 
 
-def _admin(caller: Caller) -> Principal:
+async def _admin(caller: Caller) -> Principal:
     if caller.role != Role.ADMIN:
         raise ApiError(403, "this needs an admin key")
     return caller
 
 
-def _staff(caller: Caller) -> Principal:
+async def _staff(caller: Caller) -> Principal:
     if caller.role not in (Role.STAFF, Role.ADMIN):
         raise ApiError(403, "this needs a staff or admin key")
     return caller

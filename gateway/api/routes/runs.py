@@ -42,8 +42,8 @@ def find_run(store, caller, run_id: str) -> Run:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RunPublic, summary="Start a run",
              responses=responses(401, 422, 429))
-def create_run(body: RunCreate, response: Response, caller: Caller, store: StoreDep, settings: SettingsDep,
-               catalogue: CatalogueDep) -> RunPublic:
+async def create_run(body: RunCreate, response: Response, caller: Caller, store: StoreDep, settings: SettingsDep,
+                     catalogue: CatalogueDep) -> RunPublic:
     """Validate the request (workflow, parameters against its schema, input file ids, the
     tenant's quota) and queue the run. 422 lists every invalid field; 429 when the tenant
     has as many active runs as its limit allows."""
@@ -89,7 +89,7 @@ def list_runs(
 
 
 @router.get("/{run_id}", response_model=RunPublic, summary="Show a run", responses=responses(401, 404))
-def show_run(run_id: str, caller: Caller, store: StoreDep) -> RunPublic:
+async def show_run(run_id: str, caller: Caller, store: StoreDep) -> RunPublic:
     return run_public(find_run(store, caller, run_id), caller.sees_all_tenants)
 
 
