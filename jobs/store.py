@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs import events
@@ -77,6 +77,13 @@ class Store:
         self.url = url
         self.engine = engine_for(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def reader(self) -> Connection:
+        """A bare connection for the reads on every request: no ORM session, and no
+        transaction (autocommit), which on PostgreSQL saves a BEGIN and a ROLLBACK round
+        trip. Each statement sees the latest committed data on its own."""
+        return self._autocommit.connect()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -187,7 +187,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     # Through the queue, runs wait their turn (max_active_runs is enforced when a worker
     # claims one); a run dispatched as a process of its own starts at once.
     limit = principal.max_active_runs if settings.dispatcher == "process" else settings.max_queued_runs
-    with store.engine.connect() as connection:  # one short read (no ORM): the files and the tenant's runs
+    with store.reader() as connection:  # one short read (no ORM): the files and the tenant's runs
         files = _input_files(connection, principal.tenant_id, workflow, request.inputs)
         waiting = connection.execute(_ACTIVE_RUNS, {"tenant": principal.tenant_id, "limit": limit}).scalar_one()
     if waiting >= limit:

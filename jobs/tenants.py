@@ -223,7 +223,7 @@ def authenticate(store: Store, key: str | None) -> Principal:
     prefix = (key or "")[: len(KEY_SCHEME) + 13]
     if not key or not _PREFIX_PATTERN.fullmatch(prefix) or key[len(prefix) : len(prefix) + 1] != "_":
         raise AuthenticationFailed("missing or malformed API key")
-    with store.engine.connect() as connection:  # every request: no ORM session or objects
+    with store.reader() as connection:  # every request: no ORM session or objects
         record = connection.execute(_KEY_RECORD, {"prefix": prefix}).first()
     if record is None or not hmac.compare_digest(record.secret_hash, _hash(key)):
         raise AuthenticationFailed("invalid API key")
