@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -40,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync handlers run in these threads (see Settings.gateway_threads).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
+        # What is loaded by now (modules, the catalogue, SQLAlchemy's mappers) lives as long
+        # as the process: set it apart from the cyclic garbage collector. A full pass over it
+        # took 20-80 ms, stalling every request in flight; over what is left, about 1 ms.
+        gc.freeze()
         yield
 
     app = FastAPI(title="LS DIH compute gateway", version="1", description=DESCRIPTION.strip(), lifespan=lifespan,
