@@ -116,7 +116,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 << 30, ge=1, description="Largest file one upload may send, in bytes.")
     gateway_threads: int = Field(
         1, ge=1, le=256,
-        description="Threads each gateway process runs request handlers in. One: handlers are short "
+        description="Threads each gateway process runs its plain (not async) request handlers in; "
+        "authentication, starting and showing a run run on the event loop. One: handlers are short "
         "database and file operations, and on SQLite several threads of one process wait on each other's "
         "write locks (measured: 205 against 105 create-run/s with two threads); adding references, which "
         "can take minutes, runs in threads of its own.",
