@@ -199,7 +199,7 @@ def submit(store: Store, settings: Settings, catalogue: Catalogue, principal: Pr
     workdir = runs_root(settings.home).resolve() / run_id
     queued = settings.dispatcher == "queue"
     try:
-        resolved = resolve_inputs(workflow, _link_inputs(settings.home, workdir, files), params)
+        resolved = resolve_inputs(workflow, _link_inputs(settings.home, workdir, files), params, checked=True)
         run = record_new_run(
             store, workflow, resolved, params, workdir, settings.executor, settings.cores, references,
             id=run_id, tags=request.tags, tenant_id=principal.tenant_id, webhook_url=request.webhook_url,

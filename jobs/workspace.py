@@ -63,11 +63,13 @@ def _check_file(field: str, path: Path, spec: InputSpec) -> FieldError | None:
 
 
 def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]],
-                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   params: Mapping[str, Any] | None = None, checked: bool = False) -> dict[str, Any]:
     """Check the given files against the manifest; return the config's ``inputs`` mapping.
 
     Values are absolute paths: a list for ``multiple`` inputs, a single path otherwise.
     ``params`` (validated) tell whether a registered reference stands in for an input.
+    ``checked``: the paths are absolute and their contents were checked already (uploads,
+    whose format was detected as they arrived): only the manifest's rules are checked.
     """
     errors: list[FieldError] = []
     resolved: dict[str, Any] = {}
@@ -75,7 +77,7 @@ def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]],
         known = ", ".join(spec.name for spec in workflow.manifest.inputs)
         errors.append(FieldError(f"inputs.{name}", f"one of: {known}", [str(p) for p in given[name]], "is not an input of this workflow"))
     for spec in workflow.manifest.inputs:
-        paths = [Path(path).expanduser().resolve() for path in given.get(spec.name, [])]
+        paths = [Path(path) if checked else Path(path).expanduser().resolve() for path in given.get(spec.name, [])]
         field = f"inputs.{spec.name}"
         named = spec.or_reference and (params or {}).get(spec.or_reference)
         if paths and named:
@@ -95,7 +97,8 @@ def resolve_inputs(workflow: Workflow, given: Mapping[str, Sequence[Path]],
         if spec.paired and len(paths) % 2:
             errors.append(FieldError(field, "pairs of files (R1 R2 ...)", [str(p) for p in paths], "needs an even number of files"))
             continue
-        errors.extend(filter(None, (_check_file(field, path, spec) for path in paths)))
+        if not checked:
+            errors.extend(filter(None, (_check_file(field, path, spec) for path in paths)))
         resolved[spec.name] = [str(p) for p in paths] if spec.multiple or spec.paired else str(paths[0])
     if errors:
         raise InvalidInputs(errors)
