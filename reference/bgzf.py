@@ -26,16 +26,24 @@ _HEADER = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
 _HEADER_AND_FOOTER_BYTES = len(_HEADER) + 2 + 8
 
 
-def compress_block(data: bytes, level: int = COMPRESSION_LEVEL) -> bytes:
-    """One BGZF block holding ``data`` (at most ``BLOCK_INPUT_BYTES``)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+def compress_block(data: bytes, level: int = COMPRESSION_LEVEL, codec=zlib) -> bytes:
+    """One BGZF block holding ``data`` (at most ``BLOCK_INPUT_BYTES``); ``codec`` is
+    zlib or a module with its interface (``isal.isal_zlib``, levels 0-3)."""
+    compressor = codec.compressobj(level, zlib.DEFLATED, -15)
     deflated = compressor.compress(data) + compressor.flush()
     if len(deflated) + _HEADER_AND_FOOTER_BYTES > MAX_BLOCK_BYTES:
-        # Incompressible input: stored (level 0) deflate always fits.
+        # Incompressible input: stored (zlib level 0) deflate always fits.
         compressor = zlib.compressobj(0, zlib.DEFLATED, -15)
         deflated = compressor.compress(data) + compressor.flush()
     block_size = len(deflated) + _HEADER_AND_FOOTER_BYTES
     return _HEADER + struct.pack("<H", block_size - 1) + deflated + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+def compress_blocks(data: bytes, level: int = COMPRESSION_LEVEL, codec=zlib) -> bytes:
+    """``data`` as whole BGZF blocks, to be joined with others into one file (which ends
+    with ``EOF_BLOCK``)."""
+    return b"".join(compress_block(data[start:start + BLOCK_INPUT_BYTES], level, codec)
+                    for start in range(0, len(data), BLOCK_INPUT_BYTES))
 
 
 def default_threads() -> int:

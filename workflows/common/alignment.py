@@ -18,15 +18,16 @@ not SAM; this module turns them into the records `minimap2 -a` would print:
 - NM and MD computed here from the reference sequence (mappy's own MD leaves out the
   final 0 after a closing mismatch, which `samtools calmd` reports); RG names the sample.
 
-Reads are mapped in batches; each batch becomes SAM text (:mod:`workflows.common.sam_records`), which htslib (samtools view,
-in-process) turns into a BAM file of its own, and the batches' files are joined in input
-order (samtools cat), so the output is the same for any number of worker processes.
+Reads are mapped in batches; the hits of a batch go, as flat arrays, to one kernel call
+(:mod:`kernels.bam_records`) that applies these rules and encodes the BAM records, which
+are compressed into BGZF blocks of their own; the batches' blocks are joined in input
+order, so the output is the same for any number of worker processes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import tempfile
+import struct
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,22 +38,18 @@ import mappy
 import numpy as np
 import pysam
 
-from workflows.common.read_files import fastq_reads, read_pairs
-from workflows.common.sam_records import (
-    DEFAULT_MAX_FRAGMENT_LENGTH,
-    PROPER_PAIR,
-    SUPPLEMENTARY,
-    UNMAPPED,
-    SamContext,
-    pair_lines,
-    single_lines,
-)
+from isal import isal_zlib
+
+from kernels.bam_records import MAX_CIGAR_OPERATIONS, MAX_NAME_BYTES, encode_records
+from reference.bgzf import EOF_BLOCK, compress_blocks
+from workflows.common.read_files import ReadBatch, read_batches
 
 PRESETS = ("sr", "map-ont", "map-pb", "map-hifi")  # those reference/prepare.py builds indexes for
 BATCH_READS = 5000  # reads or pairs per batch, and per worker task
-# The unsorted BAM is an intermediate, read once by the sort: fast compression halves
-# the time htslib spends writing it, for a file about 5% larger.
-UNSORTED_BAM_FORMAT = "bam,level=1"
+DEFAULT_MAX_FRAGMENT_LENGTH = 800  # minimap2's sr preset
+# The unsorted BAM is an intermediate, read once by the sort: ISA-L's fastest levels
+# compress it several times faster than zlib, about as small as zlib's level 1.
+UNSORTED_BAM_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -113,82 +110,129 @@ def sam_header(sequences: list[ReferenceSequence], sample: str, read_group: str 
     }
 
 
-def _batches(items: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+@dataclass(frozen=True)
+class _Reference:
+    """What encoding records needs of the reference, as the kernel takes it: contig
+    numbers by name, the upper-case bases and the names as flat arrays, the read group,
+    and the longest fragment of a proper pair."""
+
+    numbers: dict[str, int]
+    bases: np.ndarray
+    offsets: np.ndarray
+    names: np.ndarray
+    name_offsets: np.ndarray
+    read_group: np.ndarray
+    max_fragment_length: int
+
+    @classmethod
+    def build(cls, sequences: list[ReferenceSequence], arrays: dict[str, np.ndarray], read_group: str,
+              max_fragment_length: int) -> _Reference:
+        names = [sequence.name.encode() for sequence in sequences]
+        return cls(
+            {sequence.name: number for number, sequence in enumerate(sequences)},
+            np.concatenate([arrays[sequence.name] for sequence in sequences]) if sequences else np.zeros(0, np.uint8),
+            _offsets([sequence.length for sequence in sequences]),
+            np.frombuffer(b"".join(names), dtype=np.uint8),
+            _offsets([len(name) for name in names]),
+            np.frombuffer(read_group.encode(), dtype=np.uint8),
+            max_fragment_length,
+        )
 
 
-def _chunk_counts(lines: list[str]) -> AlignmentCounts:
-    counts = AlignmentCounts()
-    for line in lines:
-        flag = int(line.split("\t", 2)[1])
-        if flag & SUPPLEMENTARY:
-            counts.supplementary += 1
-            continue
-        counts.reads += 1
-        if not flag & UNMAPPED:
-            counts.mapped += 1
-            counts.properly_paired += bool(flag & PROPER_PAIR)
-    return counts
+def _offsets(lengths: list[int]) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
 
 
-def _write_chunk(
-    aligner: mappy.Aligner, context: SamContext, folder: Path, number: int, batch: list
-) -> tuple[Path, AlignmentCounts]:
-    """Map one batch of reads (or pairs) into a BAM file of its own; htslib turns the
-    SAM text into BAM, with no Python object per record."""
+def _bytes(texts: list[str]) -> np.ndarray:
+    return np.frombuffer("".join(texts).encode("ascii", "replace"), dtype=np.uint8)
+
+
+def _encode_batch(aligner: mappy.Aligner, reference: _Reference, batch: ReadBatch) -> tuple[bytes, AlignmentCounts]:
+    """Map one batch of reads (or pairs) and return its records as BGZF blocks.
+
+    Python only collects what mappy returns (a read's primary hits, in its order); the
+    kernel builds every record."""
     buffer = mappy.ThreadBuffer()
-    lines: list[str] = []
-    if len(batch[0]) == 2:
-        for one, two in batch:
-            lines += pair_lines(context, aligner.map(one.sequence, two.sequence, buf=buffer), one, two)
-    else:
-        for (read,) in batch:
-            lines += single_lines(context, aligner.map(read.sequence, buf=buffer), read)
-    sam, bam = folder / f"{number:08d}.sam", folder / f"{number:08d}.bam"
-    with open(sam, "w", encoding="utf-8") as text:
-        text.write(context.header_text)
-        text.writelines(lines)
-    try:
-        pysam.view("-b", "--no-PG", "--output-fmt", UNSORTED_BAM_FORMAT, "-o", str(bam), str(sam), catch_stdout=False)
-    except pysam.SamtoolsError as error:  # a read htslib refuses; ValueError also pickles back from a worker
-        raise ValueError(f"reads {batch[0][0].name} to {batch[-1][0].name}: htslib refused a record: {error}") from None
-    sam.unlink()
-    return bam, _chunk_counts(lines)
+    mates = len(batch.sequences)
+    hits_per_read, hits, cigars, cigar_counts = [], [], [], []
+    numbers = reference.numbers
+    for number, template in enumerate(zip(*batch.sequences)):
+        by_read = ([], []) if mates == 2 else ([],)
+        for hit in aligner.map(*template, buf=buffer):
+            if hit.is_primary:
+                by_read[hit.read_num - 1 if mates == 2 else 0].append(hit)
+        for read_hits in by_read:
+            hits_per_read.append(len(read_hits))
+            for hit in read_hits:
+                if len(hit.cigar) + 2 > MAX_CIGAR_OPERATIONS:
+                    raise ValueError(f"read {batch.names[number]}: an alignment of {len(hit.cigar)} CIGAR operations is too long for BAM")
+                hits.append((numbers[hit.ctg], hit.r_st, hit.r_en, hit.q_st, hit.q_en, hit.strand < 0, hit.mapq))
+                cigars += hit.cigar
+                cigar_counts.append(len(hit.cigar))
+    # Reads in template order: read 1 and read 2 of each pair side by side.
+    sequences = [sequence for template in zip(*batch.sequences) for sequence in template]
+    qualities = [quality for template in zip(*batch.qualities) for quality in template]
+    has_qualities = [quality is not None for quality in qualities]
+    qualities = [quality or "!" * len(sequence) for quality, sequence in zip(qualities, sequences)]
+    names = [name.encode() for name in batch.names]
+    long_names = [name for name in names if len(name) > MAX_NAME_BYTES]
+    if long_names:
+        raise ValueError(f"read name longer than {MAX_NAME_BYTES} bytes: {long_names[0][:60].decode(errors='replace')}...")
+    hit_table = np.array(hits, dtype=np.int64).reshape(len(hits), 7)
+    cigar_table = np.array(cigars, dtype=np.int64).reshape(len(cigars), 2)
+    records, counts = encode_records(
+        mates, np.frombuffer(b"".join(names), dtype=np.uint8), _offsets([len(name) for name in names]),
+        _bytes(sequences), _bytes(qualities), np.array(has_qualities, dtype=np.bool_),
+        _offsets([len(sequence) for sequence in sequences]), _offsets(hits_per_read),
+        *(np.ascontiguousarray(hit_table[:, column]) for column in range(5)),
+        hit_table[:, 5].astype(np.bool_), np.ascontiguousarray(hit_table[:, 6]), _offsets(cigar_counts),
+        np.ascontiguousarray(cigar_table[:, 1]), np.ascontiguousarray(cigar_table[:, 0]),
+        reference.bases, reference.offsets, reference.names, reference.name_offsets, reference.read_group,
+        reference.max_fragment_length,
+    )  # fmt: skip
+    reads, mapped, properly_paired, supplementary = (int(count) for count in counts)
+    blocks = compress_blocks(records.tobytes(), UNSORTED_BAM_LEVEL, isal_zlib)
+    return blocks, AlignmentCounts(reads, mapped, properly_paired, mates == 2, supplementary)
+
+
+def _bam_header(text: str, sequences: list[ReferenceSequence]) -> bytes:
+    """The binary header of a BAM file (SAM specification, section 4.2)."""
+    encoded = text.encode()
+    parts = [b"BAM\1", struct.pack("<i", len(encoded)), encoded, struct.pack("<i", len(sequences))]
+    for sequence in sequences:
+        name = sequence.name.encode() + b"\0"
+        parts += [struct.pack("<i", len(name)), name, struct.pack("<i", sequence.length)]
+    return b"".join(parts)
 
 
 _WORKER_STATE: tuple = ()
 
 
-def _start_worker(aligner: mappy.Aligner, context: SamContext) -> None:
+def _start_worker(aligner: mappy.Aligner, reference: _Reference) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = (aligner, context)
+    _WORKER_STATE = (aligner, reference)
 
 
-def _write_chunk_in_worker(folder: Path, number: int, batch: list) -> tuple[Path, AlignmentCounts]:
-    return _write_chunk(*_WORKER_STATE, folder, number, batch)
+def _encode_batch_in_worker(batch: ReadBatch) -> tuple[bytes, AlignmentCounts]:
+    return _encode_batch(*_WORKER_STATE, batch)
 
 
-def _chunks_in_order(aligner, context: SamContext, folder: Path, batches: Iterator[list], processes: int) -> Iterator:
-    """(BAM file, counts) of each batch, in input order. More than one process: worker
+def _batches_in_order(aligner, reference: _Reference, batches: Iterator[ReadBatch], processes: int) -> Iterator:
+    """(BGZF blocks, counts) of each batch, in input order. More than one process: worker
     processes forked from this one (the index is in memory and mappy cannot pickle it;
     fork shares it), with at most two batches per process in flight so memory stays
     bounded."""
     if processes <= 1 or multiprocessing.current_process().daemon:  # a daemon may not start processes
-        for number, batch in enumerate(batches):
-            yield _write_chunk(aligner, context, folder, number, batch)
+        for batch in batches:
+            yield _encode_batch(aligner, reference, batch)
         return
     fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(processes, mp_context=fork, initializer=_start_worker, initargs=(aligner, context)) as pool:
+    with ProcessPoolExecutor(processes, mp_context=fork, initializer=_start_worker, initargs=(aligner, reference)) as pool:
         pending = deque()
-        for number, batch in enumerate(batches):
-            pending.append(pool.submit(_write_chunk_in_worker, folder, number, batch))
+        for batch in batches:
+            pending.append(pool.submit(_encode_batch_in_worker, batch))
             if len(pending) >= 2 * processes:
                 yield pending.popleft().result()
         while pending:
@@ -234,30 +278,26 @@ def align_reads(
     if len(reads) not in (1, 2):
         raise ValueError("give one FASTQ file (single-end) or two (read 1, read 2)")
     paired = len(reads) == 2
-    header = pysam.AlignmentHeader.from_dict(sam_header(sequences, sample))
+    header = str(pysam.AlignmentHeader.from_dict(sam_header(sequences, sample)))
     missing = [name for name in aligner.seq_names if name not in references]
     if missing:
         raise ValueError(f"the index holds sequences the reference does not list: {', '.join(missing[:5])}")
-    views = {name: memoryview(sequence) for name, sequence in references.items()}
-    context = SamContext(str(header), views, sample, settings.max_fragment_length)
-    items = read_pairs(*reads) if paired else ((read,) for read in fastq_reads(reads[0]))
+    reference = _Reference.build(sequences, references, sample, settings.max_fragment_length)
     counts = AlignmentCounts(paired=paired)
     output = Path(output)
-    with tempfile.TemporaryDirectory(prefix=".align-", dir=output.parent) as scratch:
-        batches = _batches(items, settings.batch_reads)
-        chunks = []
-        for chunk, chunk_counts in _chunks_in_order(aligner, context, Path(scratch), batches, settings.threads):
-            chunks.append(str(chunk))
-            counts.reads += chunk_counts.reads
-            counts.mapped += chunk_counts.mapped
-            counts.properly_paired += chunk_counts.properly_paired
-            counts.supplementary += chunk_counts.supplementary
-        if chunks:
-            # samtools cat copies the compressed records of each file after the first's header.
-            pysam.cat("--no-PG", "-o", str(output), *chunks, catch_stdout=False)
-        else:
-            with pysam.AlignmentFile(str(output), "wb", header=header):
-                pass
+    try:
+        with open(output, "wb") as bam:
+            bam.write(compress_blocks(_bam_header(header, sequences), UNSORTED_BAM_LEVEL, isal_zlib))
+            for blocks, batch_counts in _batches_in_order(aligner, reference, read_batches(reads, settings.batch_reads), settings.threads):
+                bam.write(blocks)
+                counts.reads += batch_counts.reads
+                counts.mapped += batch_counts.mapped
+                counts.properly_paired += batch_counts.properly_paired
+                counts.supplementary += batch_counts.supplementary
+            bam.write(EOF_BLOCK)
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
     return counts
 
 

@@ -4,7 +4,7 @@ the two files of a pair read in step with their names checked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,13 +13,13 @@ import mappy
 MATE_SUFFIXES = ("/1", "/2")
 
 
-class Read(NamedTuple):
-    """One read; a tuple, so that batches of reads are cheap to make and to send to a
-    worker process."""
+class ReadBatch(NamedTuple):
+    """Reads in columns, cheap to send to a worker process: the template names, and per
+    mate (one, or two for pairs) the bases and the qualities (None for FASTA)."""
 
-    name: str
-    sequence: str
-    qualities: str | None
+    names: list[str]
+    sequences: list[list[str]]
+    qualities: list[list[str | None]]
 
 
 def template_name(name: str) -> str:
@@ -27,18 +27,31 @@ def template_name(name: str) -> str:
     return name[:-2] if name.endswith(MATE_SUFFIXES) else name
 
 
-def fastq_reads(path: Path | str) -> Iterator[Read]:
-    for name, sequence, qualities in mappy.fastx_read(str(path), read_comment=False):
-        yield Read(template_name(name), sequence, qualities)
-
-
-def read_pairs(path_1: Path | str, path_2: Path | str) -> Iterator[tuple[Read, Read]]:
-    """Mates from two files in step; a name mismatch or a file ending early is an error."""
-    pairs = zip_longest(fastq_reads(path_1), fastq_reads(path_2))
-    for number, (read_1, read_2) in enumerate(pairs, start=1):
-        if read_1 is None or read_2 is None:
-            shorter = path_1 if read_1 is None else path_2
-            raise ValueError(f"{shorter} ends after {number - 1} reads; its mate file holds more")
-        if read_1.name != read_2.name:
-            raise ValueError(f"record {number}: read names differ: {read_1.name!r} in {path_1}, {read_2.name!r} in {path_2}")
-        yield read_1, read_2
+def read_batches(paths: list[Path | str], size: int) -> Iterator[ReadBatch]:
+    """Batches of `size` reads from one file, or pairs from two files read in step; a
+    name mismatch or a file ending early is an error."""
+    if len(paths) not in (1, 2):
+        raise ValueError("give one FASTQ file (single-end) or two (read 1, read 2)")
+    readers = [mappy.fastx_read(str(path), read_comment=False) for path in paths]
+    number = 0
+    while True:
+        names: list[str] = []
+        sequences: list[list[str]] = [[] for _ in paths]
+        qualities: list[list[str | None]] = [[] for _ in paths]
+        for records in islice(zip_longest(*readers), size):
+            number += 1
+            if None in records:
+                shorter = paths[records.index(None)]
+                raise ValueError(f"{shorter} ends after {number - 1} reads; its mate file holds more")
+            name = template_name(records[0][0])
+            if len(records) == 2 and template_name(records[1][0]) != name:
+                raise ValueError(
+                    f"record {number}: read names differ: {name!r} in {paths[0]}, {template_name(records[1][0])!r} in {paths[1]}"
+                )
+            names.append(name)
+            for mate, (_, sequence, quality) in enumerate(records):
+                sequences[mate].append(sequence)
+                qualities[mate].append(quality)
+        if not names:
+            return
+        yield ReadBatch(names, sequences, qualities)

@@ -1,17 +1,22 @@
-"""SAM text for reads aligned by mappy: the records `minimap2 -a` would print (see
-:mod:`workflows.common.alignment` for the rules), one line per record, built in plain
-Python because htslib converts text to BAM faster than pysam objects can be filled."""
+"""The slow, obviously-correct reference for :mod:`kernels.bam_records`: the records
+`minimap2 -a` would print for mappy's hits (see :mod:`workflows.common.alignment` for
+the rules) as SAM text, one line per record, which htslib (pysam) turns into BAM.
+`batch_records` gives the bytes the kernel must equal for a batch of reads."""
 
 from __future__ import annotations
 
-import re
+import gzip
+import struct
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
-from workflows.common.read_files import Read
+import pysam
+
+from workflows.common.read_files import ReadBatch
 
 DEFAULT_MAX_FRAGMENT_LENGTH = 800  # minimap2's sr preset
-N_CODE = ord("N")
-NONZERO_BYTE = re.compile(rb"[^\x00]")
 COMPLEMENT = str.maketrans("ACGTNacgtnRYKMSWBDHVrykmswbdhv", "TGCANtgcanYRMKSWVHDByrmkswvhdb")
 
 PAIRED, PROPER_PAIR, UNMAPPED, MATE_UNMAPPED = 0x1, 0x2, 0x4, 0x8
@@ -33,73 +38,47 @@ def _soft_clips(hit, read_length: int) -> tuple[int, int]:
     return hit.q_st, read_length - hit.q_en
 
 
-def mismatch_tags(reference, start: int, cigar: list[tuple[int, int]], query: bytes) -> tuple[str, int]:
-    """SAM's MD string and NM count of an alignment, from the reference itself.
-
-    `reference` is the upper-case sequence (uint8 array or bytes), `query` the stored
-    SEQ. A base is a match when the two letters are equal (case aside) and neither is N,
-    as `samtools calmd` decides; NM adds the inserted and deleted bases to the mismatches.
-    """
-    read = query.upper()
-    reference = memoryview(reference)  # slices of it copy only the bases they cover
-    md: list[str] = []
-    run = edits = 0
-    reference_position, read_position = start, 0
+def mismatch_tags(reference: str, start: int, cigar, query: str) -> tuple[str, int]:
+    """MD and NM by walking the alignment base by base: a base matches when the two
+    letters are equal (case aside) and neither is N, as `samtools calmd` decides."""
+    md, run, edits, r, q = "", 0, 0, start, 0
+    query = query.upper()
     for operation, length in cigar:
-        if operation in (0, 7, 8):
-            expected = reference[reference_position : reference_position + length].tobytes()
-            observed = read[read_position : read_position + length]
-            reference_position += length
-            read_position += length
-            if expected == observed and b"N" not in expected:
-                run += length  # the common case
-                continue
-            previous = -1
-            for offset in _difference_offsets(expected, observed):
-                md.append(str(run + offset - previous - 1))
-                md.append(chr(expected[offset]))
-                run = 0
-                previous = offset
-                edits += 1
-            run += length - previous - 1
-        elif operation == 1:
-            read_position += length
-            edits += length
-        elif operation == 2:
-            md.append(str(run))
-            md.append("^" + reference[reference_position : reference_position + length].tobytes().decode("ascii"))
-            run = 0
-            reference_position += length
-            edits += length
+        if operation == 2:
+            md += f"{run}^{reference[r : r + length]}"
+            run, edits, r = 0, edits + length, r + length
         elif operation == 3:
-            reference_position += length
-        elif operation == 4:
-            read_position += length
-    md.append(str(run))
-    return "".join(md), edits
-
-
-def _difference_offsets(expected: bytes, observed: bytes) -> list[int]:
-    """Offsets at which two equally long upper-case sequences differ or either holds N."""
-    if b"N" in expected or b"N" in observed:
-        return [i for i, (a, b) in enumerate(zip(expected, observed)) if a != b or a == N_CODE or b == N_CODE]
-    # XOR of the two as integers is zero exactly where the bases agree; a regex finds
-    # the other bytes in C, several times faster than numpy on a read's few bases.
-    length = len(expected)
-    different = (int.from_bytes(expected, "big") ^ int.from_bytes(observed, "big")).to_bytes(length, "big")
-    return [match.start() for match in NONZERO_BYTE.finditer(different)]
+            r += length
+        for _ in range(length if operation not in (2, 3) else 0):
+            if operation in (0, 7, 8):
+                if query[q] == reference[r] and query[q] != "N":
+                    run += 1
+                else:
+                    md += f"{run}{reference[r]}"
+                    run, edits = 0, edits + 1
+                r, q = r + 1, q + 1
+            elif operation == 1:
+                q, edits = q + 1, edits + 1
+            elif operation == 4:
+                q += 1
+    return md + str(run), edits
 
 
 @dataclass(frozen=True)
 class SamContext:
     """What building records needs: the SAM header text, the reference sequences
-    (upper-case, as memoryviews by name), the read group, and the longest fragment of a
-    proper pair."""
+    (upper-case text by name), the read group, and the longest fragment of a proper pair."""
 
     header_text: str
     references: dict
     read_group: str
     max_fragment_length: int = DEFAULT_MAX_FRAGMENT_LENGTH
+
+
+class Read(NamedTuple):
+    name: str
+    sequence: str
+    qualities: str | None
 
 
 class _Placed:
@@ -135,7 +114,7 @@ def _mapped(context: SamContext, read: Read, hit, flag: int, reverse: tuple | No
         sequence, qualities = reverse
     left, right = _soft_clips(hit, len(sequence))
     cigar = [(operation, length) for length, operation in hit.cigar]
-    md, edits = mismatch_tags(context.references[hit.ctg], hit.r_st, cigar, sequence[left:].encode("ascii"))
+    md, edits = mismatch_tags(context.references[hit.ctg], hit.r_st, cigar, sequence[left:])
     cigar_text = (f"{left}S" if left else "") + hit.cigar_str + (f"{right}S" if right else "")
     return _Placed(flag, hit.ctg, hit.r_st, hit.r_en, hit.mapq, cigar_text, sequence, qualities, [f"NM:i:{edits}", f"MD:Z:{md}"])
 
@@ -221,3 +200,29 @@ def pair_lines(context: SamContext, aligner_hits, read_1: Read, read_2: Read) ->
 
 def single_lines(context: SamContext, aligner_hits, read: Read) -> list[str]:
     return _sam_lines(context, read.name, _read_records(context, read, list(aligner_hits), 0), None, 0)
+
+
+def batch_records(aligner, context: SamContext, batch: ReadBatch) -> bytes:
+    """The uncompressed BAM records of a batch: SAM text converted by htslib."""
+    lines: list[str] = []
+    for number, name in enumerate(batch.names):
+        reads = [Read(name, sequences[number], qualities[number]) for sequences, qualities in zip(batch.sequences, batch.qualities)]
+        hits = aligner.map(*[read.sequence for read in reads])
+        lines += pair_lines(context, hits, *reads) if len(reads) == 2 else single_lines(context, hits, reads[0])
+    with tempfile.TemporaryDirectory() as folder:
+        sam, bam = Path(folder) / "batch.sam", Path(folder) / "batch.bam"
+        sam.write_text(context.header_text + "".join(lines), encoding="utf-8")
+        pysam.view("-b", "--no-PG", "-o", str(bam), str(sam), catch_stdout=False)
+        return records_section(gzip.decompress(bam.read_bytes()))
+
+
+def records_section(bam: bytes) -> bytes:
+    """What follows the header in an uncompressed BAM file."""
+    (text_length,) = struct.unpack_from("<i", bam, 4)
+    at = 8 + text_length
+    (sequences,) = struct.unpack_from("<i", bam, at)
+    at += 4
+    for _ in range(sequences):
+        (name_length,) = struct.unpack_from("<i", bam, at)
+        at += 4 + name_length + 4
+    return bam[at:]
