@@ -5,12 +5,12 @@ Reads are simulated (seeded) from a copy of a real reference (SARS-CoV-2 MN90894
 are known. Measured in the same invocation, one and two threads:
 
 - the whole workflow: ``lsdih run align-variants --executor local`` (preparing the
-  reference, alignment through mappy with SAM records written by pysam, sort and index,
+  reference, alignment through mappy with BAM records from our kernel, sort and index,
   depth and coverage, bcftools calling and normalisation, consensus, report);
 - the hand-typed pipeline: ``minimap2 -ax sr | samtools sort``, ``samtools index``,
   ``samtools depth -a``, ``bcftools mpileup | bcftools call -mv``, ``bcftools norm``,
   ``bcftools consensus``;
-- alignment alone: mappy + pysam records (``workflows.common.alignment.align_reads``) vs
+- alignment alone: mappy + the BAM record kernel (``workflows.common.alignment.align_reads``) vs
   the ``minimap2`` command writing SAM, in reads/s;
 - depth alone: our kernel over the BAM's CIGARs vs ``samtools depth -a``.
 

@@ -1,4 +1,4 @@
-"""Reads aligned with minimap2 (through mappy) and written as BAM records by htslib (pysam).
+"""Reads aligned with minimap2 (through mappy) into BAM records encoded by a Numba kernel.
 
 mappy returns hits (contig, strand, query and reference intervals, CIGAR, MAPQ, NM, MD),
 not SAM; this module turns them into the records `minimap2 -a` would print:
