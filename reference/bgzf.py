@@ -53,9 +53,10 @@ def default_threads() -> int:
 class BgzfWriter:
     """``write(bytes)`` pieces of any size; ``close()`` (or leaving ``with``) ends the file."""
 
-    def __init__(self, path: Path, threads: int | None = None, level: int = COMPRESSION_LEVEL) -> None:
+    def __init__(self, path: Path, threads: int | None = None, level: int = COMPRESSION_LEVEL, codec=zlib) -> None:
         self._handle = open(path, "wb")
         self._level = level
+        self._codec = codec
         self._pending = bytearray()
         self._batch_bytes = BLOCK_INPUT_BYTES * BLOCKS_PER_BATCH
         workers = threads or default_threads()
@@ -76,8 +77,8 @@ class BgzfWriter:
 
     def _emit(self, data: bytes) -> None:
         chunks = [data[start:start + BLOCK_INPUT_BYTES] for start in range(0, len(data), BLOCK_INPUT_BYTES)]
-        levels = [self._level] * len(chunks)
-        blocks = self._pool.map(compress_block, chunks, levels) if self._pool else map(compress_block, chunks, levels)
+        levels, codecs = [self._level] * len(chunks), [self._codec] * len(chunks)
+        blocks = (self._pool.map if self._pool else map)(compress_block, chunks, levels, codecs)
         for block in blocks:
             self._handle.write(block)
 

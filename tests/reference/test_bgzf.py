@@ -6,8 +6,11 @@ import gzip
 import os
 import random
 
+import zlib
+
 import pysam
 import pytest
+from isal import isal_zlib
 
 from reference.bgzf import BLOCK_INPUT_BYTES, EOF_BLOCK, MAX_BLOCK_BYTES, BgzfWriter
 
@@ -36,10 +39,11 @@ def test_output_is_byte_identical_to_bgzip(tmp_path, size, threads):
     assert ours.read_bytes().endswith(EOF_BLOCK)
 
 
-def test_incompressible_data_still_fits_the_block_limit(tmp_path):
-    content = os.urandom(5 * BLOCK_INPUT_BYTES + 123)
+@pytest.mark.parametrize("codec, level", [(zlib, 6), (isal_zlib, 3), (isal_zlib, 0)])
+def test_incompressible_data_still_fits_the_block_limit(tmp_path, codec, level):
+    content = os.urandom(5 * BLOCK_INPUT_BYTES + 123) + dna(200_000)
     path = tmp_path / "random.gz"
-    with BgzfWriter(path, threads=2) as writer:
+    with BgzfWriter(path, threads=2, level=level, codec=codec) as writer:
         writer.write(content)
     assert gzip.decompress(path.read_bytes()) == content
     data = path.read_bytes()

@@ -38,10 +38,10 @@ import mappy
 import numpy as np
 import pysam
 
-from isal import isal_zlib
+from isal import igzip, isal_zlib
 
 from kernels.bam_records import MAX_CIGAR_OPERATIONS, MAX_NAME_BYTES, encode_records
-from reference.bgzf import EOF_BLOCK, compress_blocks
+from reference.bgzf import EOF_BLOCK, BgzfWriter, compress_blocks
 from workflows.common.read_files import ReadBatch, read_batches
 
 PRESETS = ("sr", "map-ont", "map-pb", "map-hifi")  # those reference/prepare.py builds indexes for
@@ -50,6 +50,8 @@ DEFAULT_MAX_FRAGMENT_LENGTH = 800  # minimap2's sr preset
 # The unsorted BAM is an intermediate, read once by the sort: ISA-L's fastest levels
 # compress it several times faster than zlib, about as small as zlib's level 1.
 UNSORTED_BAM_LEVEL = 1
+SORTED_BAM_LEVEL = 3  # ISA-L's best
+COPY_BYTES = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -302,10 +304,20 @@ def align_reads(
 
 
 def sort_and_index(unsorted: Path | str, output: Path | str, threads: int = 1) -> None:
-    """Coordinate-sort a BAM with samtools (in-process, through pysam) and index it.
+    """Coordinate-sort a BAM with samtools (in-process, through pysam), compress and index it.
 
-    With `threads` > 1, that many threads compress the output while the calling one
-    feeds them (it mostly waits): pysam's samtools gains nothing from a single helper
-    thread (200,000 reads: 1.92 s alone, 1.73 s with one, 1.01 s with two)."""
-    pysam.sort("-@", str(threads if threads > 1 else 0), "-o", str(output), str(unsorted))
+    samtools writes the sorted records uncompressed (a staging file as large as the
+    records); ISA-L then compresses them at its best level on `threads` threads: as small
+    as zlib's default level (the benchmark's 200,000 reads: 23.09 against 23.07 MB),
+    about seven times faster per core than the zlib that pysam's htslib is built with
+    (sort and compression of those reads: 0.7 s against 1.0 s)."""
+    output = Path(output)
+    staging = output.with_name(output.name + ".uncompressed")
+    try:
+        pysam.sort("-u", "-@", str(threads), "-o", str(staging), str(unsorted))
+        with igzip.open(staging, "rb") as records, BgzfWriter(output, threads, SORTED_BAM_LEVEL, isal_zlib) as bam:
+            while piece := records.read(COPY_BYTES):
+                bam.write(piece)
+    finally:
+        staging.unlink(missing_ok=True)
     pysam.index(str(output))
