@@ -17,6 +17,8 @@ default, and counts the two mates of a pair separately even where they overlap).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from kernels.jit import kernel
@@ -27,21 +29,69 @@ BREADTH_THRESHOLDS = (1, 10, 30)
 
 
 @kernel
+def _add_operation(difference, base, reference_length, position, operation, length, count_deletions):
+    """One CIGAR operation of an alignment at `position` into the difference array whose
+    slots for this sequence start at `base`; returns the position after it."""
+    if operation == 0 or operation == 7 or operation == 8 or (operation == 2 and count_deletions):
+        first = min(max(position, 0), reference_length)
+        last = min(max(position + length, 0), reference_length)
+        difference[base + first] += 1
+        difference[base + last] -= 1
+        return position + length
+    if operation == 2 or operation == 3:
+        return position + length
+    return position
+
+
+@kernel
 def _add_alignments(difference, starts, offsets, operations, lengths, count_deletions):
     reference_length = difference.shape[0] - 1
     for index in range(starts.shape[0]):
         position = starts[index]
         for operation_index in range(offsets[index], offsets[index + 1]):
-            operation = operations[operation_index]
-            length = lengths[operation_index]
-            if operation == 0 or operation == 7 or operation == 8 or (operation == 2 and count_deletions):
-                first = min(max(position, 0), reference_length)
-                last = min(max(position + length, 0), reference_length)
-                difference[first] += 1
-                difference[last] -= 1
-                position += length
-            elif operation == 2 or operation == 3:
-                position += length
+            position = _add_operation(difference, 0, reference_length, position, operations[operation_index],
+                                      lengths[operation_index], count_deletions)
+
+
+@kernel
+def _little_endian(data, at, size):
+    value = 0
+    for byte in range(size - 1, -1, -1):
+        value = (value << 8) | data[at + byte]
+    return value
+
+
+@kernel
+def _add_bam_records(difference, sequence_slots, data, end, skipped_flags, min_mapping_quality, count_deletions):
+    """The alignments of the whole BAM records in `data[:end]` (SAM specification, section
+    4.2.1) into `difference` (sequence i's slots from `sequence_slots[i]`, its length + 1
+    of them). Returns the offset after the last whole record, or -1 at a record whose
+    CIGAR lives in a CG tag (more than 65,535 operations), which this kernel leaves to htslib."""
+    at = 0
+    while at + 4 <= end:
+        size = _little_endian(data, at, 4)
+        if at + 4 + size > end:
+            break
+        reference = np.int32(_little_endian(data, at + 4, 4))
+        position = np.int32(_little_endian(data, at + 8, 4))
+        name_bytes = data[at + 12]
+        mapping_quality = data[at + 13]
+        operations = _little_endian(data, at + 16, 2)
+        flag = _little_endian(data, at + 18, 2)
+        if reference >= 0 and flag & skipped_flags == 0 and mapping_quality >= min_mapping_quality and operations > 0:
+            cigar = at + 36 + name_bytes
+            first = _little_endian(data, cigar, 4)
+            if operations == 2 and first & 15 == 4 and first >> 4 == _little_endian(data, at + 20, 4):
+                if _little_endian(data, cigar + 4, 4) & 15 == 3:
+                    return -1  # kSmN: the real CIGAR is in the CG tag
+            base = sequence_slots[reference]
+            reference_length = sequence_slots[reference + 1] - base - 1
+            for index in range(operations):
+                value = _little_endian(data, cigar + 4 * index, 4)
+                position = _add_operation(difference, base, reference_length, position, value & 15, value >> 4,
+                                          count_deletions)
+        at += 4 + size
+    return at
 
 
 @kernel
@@ -105,6 +155,28 @@ def per_base_depth(
     difference = np.zeros(reference_length + 1, dtype=np.int64)
     _add_alignments(difference, starts, offsets, operations, lengths, bool(count_deletions))
     return _depth_from_difference(difference)
+
+
+def bam_records_depth(lengths: list[int], pieces: Iterable, skipped_flags: int, min_mapping_quality: int = 0,
+                      count_deletions: bool = False) -> list[np.ndarray] | None:
+    """The depth (int32) along each reference sequence of a BAM file, from its record
+    section (uncompressed, as `pieces` of bytes cut anywhere) with no Python object per
+    record: records whose flag has none of `skipped_flags`, with at least
+    `min_mapping_quality`, and a CIGAR. None when a record's CIGAR lives in a CG tag."""
+    slots = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum([length + 1 for length in lengths], out=slots[1:])
+    difference = np.zeros(int(slots[-1]), dtype=np.int64)
+    pending = b""
+    for piece in pieces:
+        data = np.frombuffer(pending + piece if pending else piece, dtype=np.uint8)
+        used = _add_bam_records(difference, slots, data, data.shape[0], skipped_flags, min_mapping_quality,
+                                bool(count_deletions))
+        if used < 0:
+            return None
+        pending = data[used:].tobytes()
+    if pending:
+        raise ValueError(f"the BAM records end in the middle of a record ({len(pending)} bytes left over)")
+    return [_depth_from_difference(difference[slots[index] : slots[index + 1]]) for index in range(len(lengths))]
 
 
 def coverage_summary(depth, thresholds=BREADTH_THRESHOLDS) -> dict:

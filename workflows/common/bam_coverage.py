@@ -9,13 +9,17 @@ overlap, deletions not counted (`count_deletions=True` is `samtools depth -J`).
 from __future__ import annotations
 
 import gzip
+import itertools
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pysam
 
-from kernels.coverage import BREADTH_THRESHOLDS, coverage_summary, per_base_depth
+from kernels.coverage import BREADTH_THRESHOLDS, bam_records_depth, coverage_summary, per_base_depth
+from reference.bgzf import decompressed_pieces
 
 SKIPPED_FLAGS = 0x4 | 0x100 | 0x200 | 0x400  # unmapped, secondary, QC fail, duplicate
 SUMMARY_COLUMNS = ("sequence", "length", "mean_depth", *(f"breadth_{t}x" for t in BREADTH_THRESHOLDS))
@@ -43,7 +47,44 @@ def _cigar_arrays(records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 
 
 def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False) -> list[SequenceDepth]:
-    """Depth at every position of every @SQ sequence, in header order."""
+    """Depth at every position of every @SQ sequence, in header order: the kernel reads
+    the records' bytes as the file is inflated; htslib's records only where a CIGAR is
+    kept in a CG tag."""
+    names, lengths, records = bam_header_and_records(bam_path)
+    depths = bam_records_depth(lengths, records, SKIPPED_FLAGS, min_mapping_quality, count_deletions)
+    if depths is None:
+        return bam_depth_with_htslib(bam_path, min_mapping_quality, count_deletions)
+    return [SequenceDepth(name, depth) for name, depth in zip(names, depths)]
+
+
+def bam_header_and_records(bam_path: Path | str) -> tuple[list[str], list[int], Iterator[bytes]]:
+    """The @SQ names and lengths of a BAM file's binary header (SAM specification,
+    section 4.2), and the uncompressed bytes that follow it, in pieces."""
+    pieces = decompressed_pieces(bam_path)
+    data = b""
+
+    def take(size: int) -> bytes:
+        nonlocal data
+        while len(data) < size:
+            piece = next(pieces, None)
+            if piece is None:
+                raise ValueError(f"{bam_path}: the BAM header is cut short")
+            data += piece
+        taken, data = data[:size], data[size:]
+        return taken
+
+    if take(4) != b"BAM\1":
+        raise ValueError(f"{bam_path}: not a BAM file")
+    take(struct.unpack("<i", take(4))[0])  # the header's text
+    names, lengths = [], []
+    for _ in range(struct.unpack("<i", take(4))[0]):
+        names.append(take(struct.unpack("<i", take(4))[0]).rstrip(b"\0").decode())
+        lengths.append(struct.unpack("<i", take(4))[0])
+    return names, lengths, itertools.chain([data], pieces)
+
+
+def bam_depth_with_htslib(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False) -> list[SequenceDepth]:
+    """`bam_depth` through pysam's records (an index is needed)."""
     result = []
     with pysam.AlignmentFile(str(bam_path), "rb") as bam:
         for name, length in zip(bam.references, bam.lengths):
