@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -103,8 +104,9 @@ class BgzfWriter:
         self._codec = codec
         self._pending = bytearray()
         self._batch_bytes = BLOCK_INPUT_BYTES * BLOCKS_PER_BATCH
-        workers = threads or default_threads()
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="bgzf") if workers > 1 else None
+        self._workers = threads or default_threads()
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="bgzf") if self._workers > 1 else None
+        self._in_flight: deque[Future] = deque()
 
     def __enter__(self) -> BgzfWriter:
         return self
@@ -120,11 +122,17 @@ class BgzfWriter:
             del self._pending[:whole]
 
     def _emit(self, data: bytes) -> None:
-        chunks = [data[start:start + BLOCK_INPUT_BYTES] for start in range(0, len(data), BLOCK_INPUT_BYTES)]
-        levels, codecs = [self._level] * len(chunks), [self._codec] * len(chunks)
-        blocks = (self._pool.map if self._pool else map)(compress_block, chunks, levels, codecs)
-        for block in blocks:
-            self._handle.write(block)
+        if self._pool is None:
+            self._handle.write(compress_blocks(data, self._level, self._codec))
+            return
+        # One task per thread and batch (few hand-overs), up to two batches in flight so
+        # that the caller prepares the next one while the threads compress; written in order.
+        blocks = -(-len(data) // BLOCK_INPUT_BYTES)
+        share = -(-blocks // self._workers) * BLOCK_INPUT_BYTES
+        for start in range(0, len(data), share):
+            self._in_flight.append(self._pool.submit(compress_blocks, data[start:start + share], self._level, self._codec))
+        while len(self._in_flight) > 2 * self._workers:
+            self._handle.write(self._in_flight.popleft().result())
 
     def close(self, complete: bool = True) -> None:
         """Write what is pending and the end-of-file block (unless ``complete`` is False)."""
@@ -133,8 +141,10 @@ class BgzfWriter:
                 if self._pending:
                     self._emit(bytes(self._pending))
                     self._pending.clear()
+                while self._in_flight:
+                    self._handle.write(self._in_flight.popleft().result())
                 self._handle.write(EOF_BLOCK)
         finally:
             if self._pool is not None:
-                self._pool.shutdown()
+                self._pool.shutdown(cancel_futures=True)
             self._handle.close()

@@ -310,7 +310,7 @@ def sort_and_index(unsorted: Path | str, output: Path | str, threads: int = 1) -
     records); ISA-L then compresses them at its best level on `threads` threads: as small
     as zlib's default level (the benchmark's 200,000 reads: 23.09 against 23.07 MB),
     about seven times faster per core than the zlib that pysam's htslib is built with
-    (sort and compression of those reads: 0.7 s against 1.0 s)."""
+    (sort, compression and index of those reads: 0.7 s against 1.1 s)."""
     output = Path(output)
     staging = output.with_name(output.name + ".uncompressed")
     try:
@@ -320,4 +320,5 @@ def sort_and_index(unsorted: Path | str, output: Path | str, threads: int = 1) -
                 bam.write(piece)
     finally:
         staging.unlink(missing_ok=True)
-    pysam.index(str(output))
+    # Like sort, index gains from helper threads only from two on (they inflate blocks).
+    pysam.index("-@", str(threads if threads > 1 else 0), str(output))
