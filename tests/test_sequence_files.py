@@ -18,6 +18,7 @@ from isal import igzip as isal_gzip
 
 from tests.conftest import PROJECT_ROOT
 from tests.naive import naive_validate_fastq
+from workflows.common.fastq_validation import count_valid_fastq_records
 from workflows.common.sequence_records import OutputFile
 from workflows.common.sequence_files import (
     BlocksAhead,
@@ -25,7 +26,6 @@ from workflows.common.sequence_files import (
     ReadingAhead,
     WritingBehind,
     SequenceFileError,
-    count_valid_fastq_records,
     detect_format,
     read_blocks,
 )

@@ -8,8 +8,10 @@ import typer
 from rich.markup import escape
 
 from gateway.cli.common import console, out, print_json
-from workflows.common.qc_metrics import fastp_like_report, profile_file
-from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records
+from workflows.common.sequence_files import SequenceFileError
+
+# The kernels (and Numba) are imported by the commands that use them, not when any
+# `lsdih` command starts.
 
 app = typer.Typer(help="Check and profile FASTQ files.", no_args_is_help=True)
 
@@ -21,6 +23,8 @@ def check(
 ) -> None:
     """Validate FASTQ files (Cock et al. 2010); stop at the first defect with its file,
     record, line and kind (exit 1)."""
+    from workflows.common.fastq_validation import count_valid_fastq_records
+
     checked = []
     for path in files:
         try:
@@ -76,6 +80,8 @@ def stats(
     if quality_offset not in QUALITY_OFFSETS:
         console.print(f"[bold red]error:[/] --quality-offset must be auto, 33 or 64, not {quality_offset!r}", markup=True)
         raise typer.Exit(2)
+    from workflows.common.qc_metrics import fastp_like_report, profile_file
+
     profiles = []
     for path in files:
         try:

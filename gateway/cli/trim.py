@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.markup import escape
@@ -19,7 +19,10 @@ from typer.core import TyperCommand
 
 from gateway.cli.output import console
 from workflows.common.sequence_files import SequenceFileError
-from workflows.common.trimming import TrimOptions, TrimStatistics, TrimUsageError, trim as run_trim
+
+if TYPE_CHECKING:
+    from workflows.common.trimming import TrimStatistics
+# The kernels (and Numba) are imported when trimming starts, not when any `lsdih` command does.
 
 ORDER_KEY = "lsdih.trim.option_order"
 ADAPTER_TYPES = {"adapter": "back", "front": "front", "anywhere": "anywhere",
@@ -147,6 +150,8 @@ def trim(
                                               help="Bytes read per batch (cutadapt's hidden option)."),
 ) -> None:
     """Trim adapters and low-quality ends like cutadapt (same options, same output)."""
+    from workflows.common.trimming import TrimOptions, TrimUsageError, trim as run_trim
+
     values = {"adapter": adapter, "front": front, "anywhere": anywhere,
               "adapter2": adapter2, "front2": front2, "anywhere2": anywhere2}
     options = TrimOptions(

@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 
 from isal import igzip
 
-from kernels.fastq_validate import FastqValidationError, validate_fastq_blocks
 
 GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 16 << 20
@@ -248,14 +247,3 @@ def read_blocks(path: Path | str, block_bytes: int = BLOCK_BYTES) -> Iterator[by
                 yield block
     except (OSError, EOFError) as error:  # a damaged or truncated gzip stream
         raise SequenceFileError(path, f"cannot be read: {error}") from None
-
-
-def count_valid_fastq_records(path: Path | str, block_bytes: int = BLOCK_BYTES) -> int:
-    """Validate a FASTQ file (Cock et al. 2010) and return its number of records.
-
-    Raises SequenceFileError naming the file, the record, the line and the defect.
-    """
-    try:
-        return validate_fastq_blocks(read_blocks(path, block_bytes))
-    except FastqValidationError as error:
-        raise SequenceFileError(path, str(error), error.record, error.line) from None

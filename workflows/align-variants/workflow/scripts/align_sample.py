@@ -15,7 +15,8 @@ from workflows.common.alignment import (
     sort_and_index,
 )
 from workflows.common.rule_logging import InputError, logging_to
-from workflows.common.sequence_files import SequenceFileError, count_valid_fastq_records
+from workflows.common.fastq_validation import count_valid_fastq_records
+from workflows.common.sequence_files import SequenceFileError
 
 
 def checked_reads(paths: list[str]) -> list[int]:
