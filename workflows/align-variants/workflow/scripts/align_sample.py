@@ -2,6 +2,7 @@
 into a BAM sorted by coordinate and indexed, and record the read counts."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reference.errors import ReferenceDataError
@@ -20,9 +21,11 @@ from workflows.common.sequence_files import SequenceFileError
 
 
 def checked_reads(paths: list[str]) -> list[int]:
-    """Validate each FASTQ file (mappy's parser forgives too much); mates must match in count."""
+    """Validate each FASTQ file (mappy's parser forgives too much), the two files of a
+    pair side by side (ISA-L and the kernel release the GIL); mates must match in count."""
     try:
-        counts = [count_valid_fastq_records(path) for path in paths]
+        with ThreadPoolExecutor(len(paths)) as pool:
+            counts = list(pool.map(count_valid_fastq_records, paths))
     except SequenceFileError as error:
         raise InputError(str(error)) from None
     if len(set(counts)) > 1:
