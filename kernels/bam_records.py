@@ -8,10 +8,11 @@ Input, for a batch of templates (a pair, or a single read), as flat arrays:
   `read_offsets[r + 1]`; names (one per template) between `name_offsets[t]` and
   `name_offsets[t + 1]`;
 - hits: the primary hits of read r (minimap2 marks the further parts of a chimeric read
-  primary too) are `read_hits[r]` to `read_hits[r + 1]`, in minimap2's order; each has a
-  contig number, reference start and end, query start and end as minimap2 reports them
-  (on the reverse complement of read 2), strand, MAPQ and its CIGAR, given as
-  `hit_cigar[h]` to `hit_cigar[h + 1]` in `cigar_operations` and `cigar_lengths`;
+  primary too) are rows `read_hits[r]` to `read_hits[r + 1]` of the hit table, in
+  minimap2's order; a row holds the contig number, reference start and end, query start
+  and end as minimap2 reports them (on the reverse complement of read 2), whether on the
+  reverse strand, and MAPQ; hit h's CIGAR is rows `hit_cigar[h]` to `hit_cigar[h + 1]`
+  of the CIGAR table (length, operation);
 - the reference: contig c's upper-case bases between `contig_offsets[c]` and
   `contig_offsets[c + 1]` of `reference`, its name likewise in `contig_names`.
 
@@ -53,6 +54,9 @@ for _letter, _other in zip("ACGTNacgtnRYKMSWBDHVrykmswbdhv", "TGCANtgcanYRMKSWVH
     COMPLEMENT[ord(_letter)] = ord(_other)
 N_CODE = ord("N")
 CIGAR_LETTERS = np.frombuffer(b"MIDNSHP=X", dtype=np.uint8)
+# Columns of the hit table, and of the CIGAR table (minimap2's order: length, operation).
+CONTIG, START, END, QUERY_START, QUERY_END, ON_REVERSE, MAPQ = range(7)
+LENGTH, OPERATION = 0, 1
 
 
 @kernel
@@ -141,14 +145,14 @@ def _soft_clips(query_start, query_end, reverse, second, length):
 
 
 @kernel
-def _put_cigar_text(out, at, left, right, operations, lengths, first, last):
+def _put_cigar_text(out, at, left, right, cigars, first, last):
     if left:
         at = _put_decimal(out, at, left)
         out[at] = 83  # S
         at += 1
     for index in range(first, last):
-        at = _put_decimal(out, at, lengths[index])
-        out[at] = CIGAR_LETTERS[operations[index]]
+        at = _put_decimal(out, at, cigars[index, LENGTH])
+        out[at] = CIGAR_LETTERS[cigars[index, OPERATION]]
         at += 1
     if right:
         at = _put_decimal(out, at, right)
@@ -158,13 +162,12 @@ def _put_cigar_text(out, at, left, right, operations, lengths, first, last):
 
 
 @kernel
-def _put_md(out, at, reference, reference_position, stored, read_position, operations, lengths, first, last):
+def _put_md(out, at, reference, reference_position, stored, read_position, cigars, first, last):
     """MD's text at `at`; returns (the position after it, NM)."""
     run = 0
     edits = 0
     for index in range(first, last):
-        operation = operations[index]
-        length = lengths[index]
+        operation, length = cigars[index, OPERATION], cigars[index, LENGTH]
         if operation == 0 or operation == 7 or operation == 8:
             for offset in range(length):
                 expected = reference[reference_position + offset]
@@ -201,6 +204,29 @@ def _md_bound(read_length, span, operations):
 
 
 @kernel
+def _sizes(mates, name_offsets, read_offsets, read_hits, hits, hit_cigar, contig_name_offsets, read_group_bytes):
+    """Upper bounds of the batch's record bytes and of one MD text, and the longest read."""
+    records = md = longest = 0
+    for read in range(read_offsets.shape[0] - 1):
+        length = read_offsets[read + 1] - read_offsets[read]
+        longest = max(longest, length)
+        name_bytes = name_offsets[read // mates + 1] - name_offsets[read // mates]
+        fixed = 36 + name_bytes + 1 + (length + 1) // 2 + length + 4 + read_group_bytes
+        first, last = read_hits[read], read_hits[read + 1]
+        sa_parts = 0  # one SA part per hit: contig, position, strand, CIGAR, MAPQ, NM
+        for hit in range(first, last):
+            contig = hits[hit, CONTIG]
+            sa_parts += contig_name_offsets[contig + 1] - contig_name_offsets[contig] + 36 + 12 * (hit_cigar[hit + 1] - hit_cigar[hit] + 2)
+        records += fixed if first == last else 0
+        for hit in range(first, last):
+            operations = hit_cigar[hit + 1] - hit_cigar[hit]
+            hit_md = _md_bound(length, hits[hit, END] - hits[hit, START], operations)
+            md = max(md, hit_md)
+            records += fixed + 4 * (operations + 2) + 7 + 4 + hit_md + (sa_parts + 4 if last - first > 1 else 0)
+    return records, md, longest
+
+
+@kernel
 def _store(stored, stored_qualities, bases, qualities, first, length, reverse):
     """The read as stored: reverse-complemented, qualities reversed, on the reverse strand."""
     for index in range(length):
@@ -210,19 +236,6 @@ def _store(stored, stored_qualities, bases, qualities, first, length, reverse):
         else:
             stored[index] = bases[first + index]
             stored_qualities[index] = qualities[first + index]
-
-
-@kernel
-def _record_bound(name_bytes, read_length, hits, operations, span, sa_part_bytes, read_group_bytes):
-    """Bytes a read's record may take at most (one of its `hits` records, or unmapped)."""
-    fixed = 36 + name_bytes + 1 + (read_length + 1) // 2 + read_length + 4 + read_group_bytes
-    mapped = 4 * (operations + 2) + 7 + 4 + _md_bound(read_length, span, operations)
-    return fixed + mapped + (sa_part_bytes * hits + 4 if hits > 1 else 0)
-
-
-@kernel
-def _sa_part_bound(contig_name_bytes, operations):
-    return contig_name_bytes + 12 + 2 + 12 * (operations + 2) + 4 + 12 + 6
 
 
 @kernel
@@ -265,59 +278,67 @@ def _put_string_tag(out, at, first_letter, second_letter, source, first, last):
 
 
 @kernel
-def encode_records(mates, names, name_offsets, bases, qualities, has_qualities, read_offsets, read_hits,
-                   hit_contig, hit_start, hit_end, hit_query_start, hit_query_end, hit_reverse, hit_mapq,
-                   hit_cigar, cigar_operations, cigar_lengths,
-                   reference, contig_offsets, contig_names, contig_name_offsets, read_group, max_fragment_length):
+def _put_sa_tag(out, at, own, first, last, hits, hit_cigar, cigars, edits, contig_names, contig_name_offsets,
+                second, length):
+    """SA:Z, the read's other parts (hits `first` to `last` but `own`), each as
+    `contig,position,strand,CIGAR,MAPQ,NM;`."""
+    out[at], out[at + 1], out[at + 2] = 83, 65, 90  # SA Z
+    at += 3
+    for part in range(first, last):
+        if part == own:
+            continue
+        contig = hits[part, CONTIG]
+        at = _put_bytes(out, at, contig_names, contig_name_offsets[contig], contig_name_offsets[contig + 1])
+        out[at] = 44  # ,
+        at = _put_decimal(out, at + 1, hits[part, START] + 1)
+        out[at], out[at + 1], out[at + 2] = 44, 45 if hits[part, ON_REVERSE] else 43, 44
+        left, right = _soft_clips(hits[part, QUERY_START], hits[part, QUERY_END], hits[part, ON_REVERSE], second, length)
+        at = _put_cigar_text(out, at + 3, left, right, cigars, hit_cigar[part], hit_cigar[part + 1])
+        out[at] = 44
+        at = _put_decimal(out, at + 1, hits[part, MAPQ])
+        out[at] = 44
+        at = _put_decimal(out, at + 1, edits[part - first])
+        out[at] = 59  # ;
+        at += 1
+    out[at] = 0
+    return at + 1
+
+
+@kernel
+def encode_records(mates, names, name_offsets, bases, qualities, has_qualities, read_offsets, read_hits, hits,
+                   hit_cigar, cigars, reference, contig_offsets, contig_names, contig_name_offsets, read_group,
+                   max_fragment_length):
     """All records of a batch, in input order (a pair's read 1, then read 2, each read's
     primary record first), as the bytes of a BAM file's record section; and the counts
     (reads, mapped, properly paired, supplementary records) of primary records."""
-    templates = name_offsets.shape[0] - 1
-    reads = templates * mates
-    counts = np.zeros(4, dtype=np.int64)
-    bound = 0
-    longest = 0
-    md_bound = 0
-    for read in range(reads):
-        length = read_offsets[read + 1] - read_offsets[read]
-        longest = max(longest, length)
-        name_bytes = name_offsets[read // mates + 1] - name_offsets[read // mates]
-        first, last = read_hits[read], read_hits[read + 1]
-        parts = 0
-        for hit in range(first, last):
-            contig = hit_contig[hit]
-            parts += _sa_part_bound(contig_name_offsets[contig + 1] - contig_name_offsets[contig],
-                                    hit_cigar[hit + 1] - hit_cigar[hit])
-        if first == last:
-            bound += _record_bound(name_bytes, length, 0, 0, 0, 0, read_group.shape[0])
-        for hit in range(first, last):
-            md_bound = max(md_bound, _md_bound(length, hit_end[hit] - hit_start[hit], hit_cigar[hit + 1] - hit_cigar[hit]))
-            bound += _record_bound(name_bytes, length, last - first, hit_cigar[hit + 1] - hit_cigar[hit],
-                                   hit_end[hit] - hit_start[hit], parts, read_group.shape[0])
+    bound, md_bound, longest = _sizes(mates, name_offsets, read_offsets, read_hits, hits, hit_cigar,
+                                      contig_name_offsets, read_group.shape[0])
     out = np.empty(bound, dtype=np.uint8)
+    md = np.empty(md_bound, dtype=np.uint8)
     stored = np.empty(longest, dtype=np.uint8)
     stored_qualities = np.empty(longest, dtype=np.uint8)
-    md = np.empty(md_bound, dtype=np.uint8)
+    counts = np.zeros(4, dtype=np.int64)
+    # The primary record of each mate of the template at hand: placed or not, where, strand.
     unmapped = np.zeros(2, dtype=np.bool_)
     contig = np.full(2, -1, dtype=np.int64)
     start = np.full(2, -1, dtype=np.int64)
     end = np.full(2, -1, dtype=np.int64)
     reverse = np.zeros(2, dtype=np.bool_)
     at = 0
-    for template in range(templates):
+    for template in range(name_offsets.shape[0] - 1):
+        name_first, name_last = name_offsets[template], name_offsets[template + 1]
         for mate in range(mates):
-            read = template * mates + mate
-            hit = read_hits[read]
-            unmapped[mate] = hit == read_hits[read + 1]
+            primary = read_hits[template * mates + mate]
+            unmapped[mate] = primary == read_hits[template * mates + mate + 1]
             if unmapped[mate]:
                 contig[mate], start[mate], end[mate], reverse[mate] = -1, -1, -1, False
             else:
-                contig[mate], start[mate], end[mate], reverse[mate] = hit_contig[hit], hit_start[hit], hit_end[hit], hit_reverse[hit]
+                contig[mate], start[mate], end[mate] = hits[primary, CONTIG], hits[primary, START], hits[primary, END]
+                reverse[mate] = hits[primary, ON_REVERSE] != 0
         proper = False
         template_length = 0
         if mates == 2:
-            both = not unmapped[0] and not unmapped[1]
-            if both and contig[0] == contig[1]:
+            if not unmapped[0] and not unmapped[1] and contig[0] == contig[1]:
                 span = max(end[0], end[1]) - min(start[0], start[1])
                 template_length = span if start[0] <= start[1] else -span
                 if reverse[0] != reverse[1]:
@@ -330,15 +351,12 @@ def encode_records(mates, names, name_offsets, bases, qualities, has_qualities, 
         for mate in range(mates):
             read = template * mates + mate
             first_base, length = read_offsets[read], read_offsets[read + 1] - read_offsets[read]
-            name_first, name_last = name_offsets[template], name_offsets[template + 1]
-            flag = 0
-            next_contig, next_position = -1, -1
+            flag, next_contig, next_position = 0, -1, -1
             if mates == 2:
                 other = 1 - mate
                 flag = PAIRED | (FIRST if mate == 0 else SECOND)
                 flag |= MATE_UNMAPPED if unmapped[other] else (MATE_REVERSE if reverse[other] else 0)
                 next_contig, next_position = contig[other], start[other]
-            own_length = template_length if mate == 0 else -template_length
             counts[0] += 1
             if unmapped[mate]:
                 record = at
@@ -349,72 +367,47 @@ def encode_records(mates, names, name_offsets, bases, qualities, has_qualities, 
                 out[at] = 0
                 at = _put_sequence(out, at + 1, bases[first_base:first_base + length],
                                    qualities[first_base:first_base + length], has_qualities[read], length)
-                at = _put_string_tag(out, at, 82, 71, read_group, 0, read_group.shape[0])
+                at = _put_string_tag(out, at, 82, 71, read_group, 0, read_group.shape[0])  # RG
                 _put_int(out, record, at - record - 4, 4)
                 continue
+            first_hit, last_hit = read_hits[read], read_hits[read + 1]
             counts[1] += 1
             counts[2] += proper
-            first_hit, last_hit = read_hits[read], read_hits[read + 1]
             counts[3] += last_hit - first_hit - 1
             edits = np.zeros(last_hit - first_hit, dtype=np.int64)
-            if last_hit - first_hit > 1:  # each part's SA tag lists the others' NM
+            for rounds in range(2 if last_hit - first_hit > 1 else 1):
+                # With parts (a chimeric read), a first round finds each part's NM for the SA tags.
                 for hit in range(first_hit, last_hit):
-                    _store(stored, stored_qualities, bases, qualities, first_base, length, hit_reverse[hit])
-                    left = _soft_clips(hit_query_start[hit], hit_query_end[hit], hit_reverse[hit], mate == 1, length)[0]
-                    edits[hit - first_hit] = _put_md(md, 0, reference, contig_offsets[hit_contig[hit]] + hit_start[hit],
-                                                     stored, left, cigar_operations, cigar_lengths, hit_cigar[hit],
-                                                     hit_cigar[hit + 1])[1]
-            for hit in range(first_hit, last_hit):
-                _store(stored, stored_qualities, bases, qualities, first_base, length, hit_reverse[hit])
-                left, right = _soft_clips(hit_query_start[hit], hit_query_end[hit], hit_reverse[hit], mate == 1, length)
-                md_end, edits[hit - first_hit] = _put_md(
-                    md, 0, reference, contig_offsets[hit_contig[hit]] + hit_start[hit], stored, left,
-                    cigar_operations, cigar_lengths, hit_cigar[hit], hit_cigar[hit + 1])
-                record_flag = flag | (REVERSE if hit_reverse[hit] else 0)
-                if hit == first_hit:
-                    record_flag |= PROPER_PAIR if proper else 0
-                else:
-                    record_flag |= SUPPLEMENTARY
-                operations = hit_cigar[hit + 1] - hit_cigar[hit] + (left > 0) + (right > 0)
-                record = at
-                at = _put_record_head(out, at + 4, hit_contig[hit], hit_start[hit], name_last - name_first, hit_mapq[hit],
-                                      _region_bin(hit_start[hit], max(hit_end[hit], hit_start[hit] + 1)), operations,
-                                      record_flag, length, next_contig, next_position,
-                                      own_length if hit == first_hit else 0)
-                at = _put_bytes(out, at, names, name_first, name_last)
-                out[at] = 0
-                at += 1
-                if left:
-                    at = _put_int(out, at, (left << 4) | 4, 4)
-                for index in range(hit_cigar[hit], hit_cigar[hit + 1]):
-                    at = _put_int(out, at, (cigar_lengths[index] << 4) | cigar_operations[index], 4)
-                if right:
-                    at = _put_int(out, at, (right << 4) | 4, 4)
-                at = _put_sequence(out, at, stored, stored_qualities, has_qualities[read], length)
-                at = _put_string_tag(out, at, 82, 71, read_group, 0, read_group.shape[0])
-                at = _put_integer_tag(out, at, 78, 77, edits[hit - first_hit])
-                at = _put_string_tag(out, at, 77, 68, md, 0, md_end)
-                if last_hit - first_hit > 1:
-                    out[at], out[at + 1], out[at + 2] = 83, 65, 90  # SA:Z
-                    at += 3
-                    for part in range(first_hit, last_hit):
-                        if part == hit:
-                            continue
-                        part_contig = hit_contig[part]
-                        at = _put_bytes(out, at, contig_names, contig_name_offsets[part_contig], contig_name_offsets[part_contig + 1])
-                        out[at] = 44
-                        at = _put_decimal(out, at + 1, hit_start[part] + 1)
-                        out[at], out[at + 1], out[at + 2] = 44, 45 if hit_reverse[part] else 43, 44
-                        part_left, part_right = _soft_clips(hit_query_start[part], hit_query_end[part], hit_reverse[part], mate == 1, length)
-                        at = _put_cigar_text(out, at + 3, part_left, part_right, cigar_operations, cigar_lengths,
-                                             hit_cigar[part], hit_cigar[part + 1])
-                        out[at] = 44
-                        at = _put_decimal(out, at + 1, hit_mapq[part])
-                        out[at] = 44
-                        at = _put_decimal(out, at + 1, edits[part - first_hit])
-                        out[at] = 59  # ;
-                        at += 1
+                    on_reverse = hits[hit, ON_REVERSE] != 0
+                    _store(stored, stored_qualities, bases, qualities, first_base, length, on_reverse)
+                    left, right = _soft_clips(hits[hit, QUERY_START], hits[hit, QUERY_END], on_reverse, mate == 1, length)
+                    md_end, edits[hit - first_hit] = _put_md(md, 0, reference, contig_offsets[hits[hit, CONTIG]] + hits[hit, START],
+                                                             stored, left, cigars, hit_cigar[hit], hit_cigar[hit + 1])
+                    if rounds == 0 and last_hit - first_hit > 1:
+                        continue
+                    record_flag = flag | (REVERSE if on_reverse else 0)
+                    record_flag |= (PROPER_PAIR if proper else 0) if hit == first_hit else SUPPLEMENTARY
+                    record = at
+                    at = _put_record_head(
+                        out, at + 4, hits[hit, CONTIG], hits[hit, START], name_last - name_first, hits[hit, MAPQ],
+                        _region_bin(hits[hit, START], max(hits[hit, END], hits[hit, START] + 1)),
+                        hit_cigar[hit + 1] - hit_cigar[hit] + (left > 0) + (right > 0), record_flag, length,
+                        next_contig, next_position, (template_length if mate == 0 else -template_length) if hit == first_hit else 0)
+                    at = _put_bytes(out, at, names, name_first, name_last)
                     out[at] = 0
                     at += 1
-                _put_int(out, record, at - record - 4, 4)
+                    if left:
+                        at = _put_int(out, at, (left << 4) | 4, 4)
+                    for index in range(hit_cigar[hit], hit_cigar[hit + 1]):
+                        at = _put_int(out, at, (cigars[index, LENGTH] << 4) | cigars[index, OPERATION], 4)
+                    if right:
+                        at = _put_int(out, at, (right << 4) | 4, 4)
+                    at = _put_sequence(out, at, stored, stored_qualities, has_qualities[read], length)
+                    at = _put_string_tag(out, at, 82, 71, read_group, 0, read_group.shape[0])  # RG
+                    at = _put_integer_tag(out, at, 78, 77, edits[hit - first_hit])  # NM
+                    at = _put_string_tag(out, at, 77, 68, md, 0, md_end)  # MD
+                    if last_hit - first_hit > 1:
+                        at = _put_sa_tag(out, at, hit, first_hit, last_hit, hits, hit_cigar, cigars, edits,
+                                         contig_names, contig_name_offsets, mate == 1, length)
+                    _put_int(out, record, at - record - 4, 4)
     return out[:at], counts

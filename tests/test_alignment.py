@@ -290,11 +290,10 @@ def test_the_kernels_mismatch_tags_equal_a_base_by_base_walk(cigar, data):
     query_length = sum(length for operation, length in merged if operation in (0, 1, 4, 7, 8))
     reference = "".join(data.draw(st.lists(bases, min_size=reference_length + 3, max_size=reference_length + 3)))
     query = "".join(data.draw(st.lists(bases | st.sampled_from("acgtn"), min_size=query_length, max_size=query_length)))
-    operations = np.array([operation for operation, _ in merged], dtype=np.int64)
-    lengths = np.array([length for _, length in merged], dtype=np.int64)
+    cigars = np.array([(length, operation) for operation, length in merged], dtype=np.int64)
     md = np.zeros(64 + 8 * (reference_length + query_length), dtype=np.uint8)
     end, edits = _put_md(md, 0, np.frombuffer(reference.encode(), dtype=np.uint8), 2,
-                         np.frombuffer(query.encode(), dtype=np.uint8), 0, operations, lengths, 0, len(merged))
+                         np.frombuffer(query.encode(), dtype=np.uint8), 0, cigars, 0, len(merged))
     assert (md[:end].tobytes().decode(), edits) == naive_mismatch_tags(reference, 2, merged, query)
 
 

@@ -182,15 +182,12 @@ def _encode_batch(aligner: mappy.Aligner, reference: _Reference, batch: ReadBatc
     long_names = [name for name in names if len(name) > MAX_NAME_BYTES]
     if long_names:
         raise ValueError(f"read name longer than {MAX_NAME_BYTES} bytes: {long_names[0][:60].decode(errors='replace')}...")
-    hit_table = np.array(hits, dtype=np.int64).reshape(len(hits), 7)
-    cigar_table = np.array(cigars, dtype=np.int64).reshape(len(cigars), 2)
     records, counts = encode_records(
         mates, np.frombuffer(b"".join(names), dtype=np.uint8), _offsets([len(name) for name in names]),
         _bytes(sequences), _bytes(qualities), np.array(has_qualities, dtype=np.bool_),
         _offsets([len(sequence) for sequence in sequences]), _offsets(hits_per_read),
-        *(np.ascontiguousarray(hit_table[:, column]) for column in range(5)),
-        hit_table[:, 5].astype(np.bool_), np.ascontiguousarray(hit_table[:, 6]), _offsets(cigar_counts),
-        np.ascontiguousarray(cigar_table[:, 1]), np.ascontiguousarray(cigar_table[:, 0]),
+        np.array(hits, dtype=np.int64).reshape(len(hits), 7), _offsets(cigar_counts),
+        np.array(cigars, dtype=np.int64).reshape(len(cigars), 2),
         reference.bases, reference.offsets, reference.names, reference.name_offsets, reference.read_group,
         reference.max_fragment_length,
     )  # fmt: skip
