@@ -26,6 +26,11 @@ from kernels.jit import kernel
 CIGAR_MATCH, CIGAR_INSERTION, CIGAR_DELETION, CIGAR_SKIP = 0, 1, 2, 3
 CIGAR_SOFT_CLIP, CIGAR_HARD_CLIP, CIGAR_PADDING, CIGAR_EQUAL, CIGAR_DIFFERENT = 4, 5, 6, 7, 8
 BREADTH_THRESHOLDS = (1, 10, 30)
+CG_CIGAR, MALFORMED_RECORD = -1, -2  # what the BAM record walk stops at
+
+
+class BamRecordsError(ValueError):
+    """BAM records that cannot be read (the caller names the file)."""
 
 
 @kernel
@@ -65,8 +70,9 @@ def _little_endian(data, at, size):
 def _add_bam_records(difference, sequence_slots, data, end, skipped_flags, min_mapping_quality, count_deletions):
     """The alignments of the whole BAM records in `data[:end]` (SAM specification, section
     4.2.1) into `difference` (sequence i's slots from `sequence_slots[i]`, its length + 1
-    of them). Returns the offset after the last whole record, or -1 at a record whose
-    CIGAR lives in a CG tag (more than 65,535 operations), which this kernel leaves to htslib."""
+    of them). Returns the offset after the last whole record, CG_CIGAR at a record whose
+    CIGAR lives in a CG tag (more than 65,535 operations), which this kernel leaves to
+    htslib, or MALFORMED_RECORD at a record that cannot be read safely."""
     at = 0
     while at + 4 <= end:
         size = _little_endian(data, at, 4)
@@ -78,12 +84,14 @@ def _add_bam_records(difference, sequence_slots, data, end, skipped_flags, min_m
         mapping_quality = data[at + 13]
         operations = _little_endian(data, at + 16, 2)
         flag = _little_endian(data, at + 18, 2)
+        if size < 32 or 32 + name_bytes + 4 * operations > size or reference >= sequence_slots.shape[0] - 1:
+            return MALFORMED_RECORD
         if reference >= 0 and flag & skipped_flags == 0 and mapping_quality >= min_mapping_quality and operations > 0:
             cigar = at + 36 + name_bytes
             first = _little_endian(data, cigar, 4)
             if operations == 2 and first & 15 == 4 and first >> 4 == _little_endian(data, at + 20, 4):
                 if _little_endian(data, cigar + 4, 4) & 15 == 3:
-                    return -1  # kSmN: the real CIGAR is in the CG tag
+                    return CG_CIGAR  # kSmN: the real CIGAR is in the CG tag
             base = sequence_slots[reference]
             reference_length = sequence_slots[reference + 1] - base - 1
             for index in range(operations):
@@ -171,11 +179,13 @@ def bam_records_depth(lengths: list[int], pieces: Iterable, skipped_flags: int, 
         data = np.frombuffer(pending + piece if pending else piece, dtype=np.uint8)
         used = _add_bam_records(difference, slots, data, data.shape[0], skipped_flags, min_mapping_quality,
                                 bool(count_deletions))
-        if used < 0:
+        if used == MALFORMED_RECORD:
+            raise BamRecordsError("a BAM record is malformed (its sizes or sequence number do not fit)")
+        if used == CG_CIGAR:
             return None
         pending = data[used:].tobytes()
     if pending:
-        raise ValueError(f"the BAM records end in the middle of a record ({len(pending)} bytes left over)")
+        raise BamRecordsError(f"the BAM records end in the middle of a record ({len(pending)} bytes left over)")
     return [_depth_from_difference(difference[slots[index] : slots[index + 1]]) for index in range(len(lengths))]
 
 

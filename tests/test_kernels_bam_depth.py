@@ -4,12 +4,15 @@ and against htslib's records (pysam); the BGZF reader's checks."""
 
 from __future__ import annotations
 
+import struct
+
 import pysam
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernels.coverage import bam_records_depth
+from reference.bgzf import EOF_BLOCK, compress_blocks
 from tests.test_kernels_coverage import naive_depth
 from workflows.common.bam_coverage import SKIPPED_FLAGS, bam_depth, bam_depth_with_htslib, bam_header_and_records
 
@@ -113,3 +116,15 @@ def test_a_damaged_file_is_a_clear_error(tmp_path):
     (tmp_path / "plain.bam").write_bytes(b"BAM\1" + b"\0" * 40)
     with pytest.raises(ValueError, match="plain.bam: no BGZF block at byte 0"):
         bam_depth(tmp_path / "plain.bam")
+
+
+def test_a_malformed_record_is_a_clear_error(tmp_path):
+    """A record naming a sequence the header does not list, or cut short, is refused
+    before the kernel reads past it."""
+    header = b"BAM\1" + struct.pack("<i", 0) + struct.pack("<i", 1) + struct.pack("<i", 2) + b"a\0" + struct.pack("<i", 100)
+    record = struct.pack("<iiBBHHHiiii", 5, 10, 2, 60, 0, 1, 0, 4, -1, -1, 0) + b"r\0" + struct.pack("<I", 4 << 4) + b"\x11\x11" + b"IIII"
+    for name, body in (("elsewhere.bam", record), ("cut.bam", record[:20])):
+        path = tmp_path / name
+        path.write_bytes(compress_blocks(header + struct.pack("<i", len(body)) + body) + EOF_BLOCK)
+        with pytest.raises(ValueError, match=f"{name}: .*(malformed|middle of a record)"):
+            bam_depth(path)

@@ -37,7 +37,6 @@ from pathlib import Path
 import mappy
 import numpy as np
 import pysam
-
 from isal import igzip, isal_zlib
 
 from kernels.bam_records import MAX_CIGAR_OPERATIONS, MAX_NAME_BYTES, encode_records

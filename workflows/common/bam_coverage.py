@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from kernels.coverage import BREADTH_THRESHOLDS, bam_records_depth, coverage_summary, per_base_depth
+from kernels.coverage import BREADTH_THRESHOLDS, BamRecordsError, bam_records_depth, coverage_summary, per_base_depth
 from reference.bgzf import decompressed_pieces
 
 SKIPPED_FLAGS = 0x4 | 0x100 | 0x200 | 0x400  # unmapped, secondary, QC fail, duplicate
@@ -51,7 +51,10 @@ def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletion
     the records' bytes as the file is inflated; htslib's records only where a CIGAR is
     kept in a CG tag."""
     names, lengths, records = bam_header_and_records(bam_path)
-    depths = bam_records_depth(lengths, records, SKIPPED_FLAGS, min_mapping_quality, count_deletions)
+    try:
+        depths = bam_records_depth(lengths, records, SKIPPED_FLAGS, min_mapping_quality, count_deletions)
+    except BamRecordsError as error:
+        raise ValueError(f"{bam_path}: {error}") from None
     if depths is None:
         return bam_depth_with_htslib(bam_path, min_mapping_quality, count_deletions)
     return [SequenceDepth(name, depth) for name, depth in zip(names, depths)]
