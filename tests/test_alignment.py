@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference.simulate import random_genome
+from workflows.common import alignment
 from workflows.common.alignment import (
     AlignmentSettings,
     ReferenceSequence,
@@ -189,7 +190,7 @@ def bam_text(path) -> tuple[str, list[str]]:
 
 
 @pytest.mark.parametrize("single_end", [False, True])
-def test_records_do_not_depend_on_processes_or_batch_size(tmp_path, reference, single_end):
+def test_records_do_not_depend_on_processes_or_batch_size(tmp_path, reference, single_end, monkeypatch):
     fasta, sequences, arrays, aligner = reference
     rng = np.random.default_rng(5)
     pairs = []
@@ -206,10 +207,12 @@ def test_records_do_not_depend_on_processes_or_batch_size(tmp_path, reference, s
     files = [write_fastq(tmp_path / "r1.fq", [(name, one) for name, one, _ in pairs])]
     if not single_end:
         files.append(write_fastq(tmp_path / "r2.fq", [(name, two) for name, _, two in pairs]))
-    outputs = {}
-    for threads, batch_reads in ((1, 5000), (1, 7), (2, 7), (3, 1), (2, 5000)):
+    outputs, worker_batches = {}, alignment.WORKER_BATCHES
+    for threads, batch_reads in ((1, 5000), (1, 7), (2, 7), (3, 1), (2, 5000), (2, 3)):
         output = tmp_path / f"t{threads}_b{batch_reads}.bam"
         options = AlignmentSettings(threads=threads, batch_reads=batch_reads)
+        # Batches of 3: the worker processes are replaced every 2 batches, several times.
+        monkeypatch.setattr(alignment, "WORKER_BATCHES", 2 if batch_reads == 3 else worker_batches)
         counts = align_reads(aligner, arrays, sequences, files, output, "s", options)
         outputs[threads, batch_reads] = (counts, bam_text(output), output.read_bytes())
     expected_counts, expected_text, _ = outputs[1, 5000]

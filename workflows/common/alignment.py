@@ -31,6 +31,7 @@ import struct
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from workflows.common.read_files import ReadBatch, read_batches
 
 PRESETS = ("sr", "map-ont", "map-pb", "map-hifi")  # those reference/prepare.py builds indexes for
 BATCH_READS = 5000  # reads or pairs per batch, and per worker task
+WORKER_BATCHES = 64  # batches a worker process maps before a fresh one replaces it
 DEFAULT_MAX_FRAGMENT_LENGTH = 800  # minimap2's sr preset
 # The unsorted BAM is an intermediate, read once by the sort: ISA-L's fastest levels
 # compress it several times faster than zlib, about as small as zlib's level 1.
@@ -217,24 +219,33 @@ def _encode_batch_in_worker(batch: ReadBatch) -> tuple[bytes, AlignmentCounts]:
     return _encode_batch(*_WORKER_STATE, batch)
 
 
-def _batches_in_order(aligner, reference: _Reference, batches: Iterator[ReadBatch], processes: int) -> Iterator:
-    """(BGZF blocks, counts) of each batch, in input order. More than one process: worker
-    processes forked from this one (the index is in memory and mappy cannot pickle it;
-    fork shares it), with at most two batches per process in flight so memory stays
-    bounded."""
-    if processes <= 1 or multiprocessing.current_process().daemon:  # a daemon may not start processes
+def _batches_in_order(aligner, reference: _Reference, batches: Iterator[ReadBatch], processes: int,
+                      paired: bool) -> Iterator:
+    """(BGZF blocks, counts) of each batch, in input order.
+
+    Pairs, or more than one process: worker processes forked from this one (the index is
+    in memory and mappy cannot pickle it; fork shares it), with at most two batches per
+    process in flight so memory stays bounded. mappy's paired mapping leaks the copy of
+    read 2 it makes for each pair (a strdup never freed, ~160 bytes a pair: 160 MB per
+    million pairs), so the workers are replaced every `WORKER_BATCHES` batches and pairs
+    are never mapped in this process, unless it may not start processes (a daemon)."""
+    if multiprocessing.current_process().daemon or (processes <= 1 and not paired):
         for batch in batches:
             yield _encode_batch(aligner, reference, batch)
         return
     fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(processes, mp_context=fork, initializer=_start_worker, initargs=(aligner, reference)) as pool:
-        pending = deque()
-        for batch in batches:
-            pending.append(pool.submit(_encode_batch_in_worker, batch))
-            if len(pending) >= 2 * processes:
+    processes = max(processes, 1)
+    batches = iter(batches)
+    while True:
+        with ProcessPoolExecutor(processes, mp_context=fork, initializer=_start_worker, initargs=(aligner, reference)) as pool:
+            pending = deque(pool.submit(_encode_batch_in_worker, batch) for batch in islice(batches, 2 * processes))
+            if not pending:
+                return
+            for batch in islice(batches, processes * WORKER_BATCHES - len(pending)):
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+                pending.append(pool.submit(_encode_batch_in_worker, batch))
+            while pending:
+                yield pending.popleft().result()
 
 
 def load_aligner(reference: Path | str, preset: str) -> mappy.Aligner:
@@ -286,7 +297,7 @@ def align_reads(
     try:
         with open(output, "wb") as bam:
             bam.write(compress_blocks(_bam_header(header, sequences), UNSORTED_BAM_LEVEL, isal_zlib))
-            for blocks, batch_counts in _batches_in_order(aligner, reference, read_batches(reads, settings.batch_reads), settings.threads):
+            for blocks, batch_counts in _batches_in_order(aligner, reference, read_batches(reads, settings.batch_reads), settings.threads, paired):
                 bam.write(blocks)
                 counts.reads += batch_counts.reads
                 counts.mapped += batch_counts.mapped
