@@ -71,8 +71,9 @@ def _add_bam_records(difference, sequence_slots, data, end, skipped_flags, min_m
     """The alignments of the whole BAM records in `data[:end]` (SAM specification, section
     4.2.1) into `difference` (sequence i's slots from `sequence_slots[i]`, its length + 1
     of them). Returns the offset after the last whole record, CG_CIGAR at a record whose
-    CIGAR lives in a CG tag (more than 65,535 operations), which this kernel leaves to
-    htslib, or MALFORMED_RECORD at a record that cannot be read safely."""
+    CIGAR may live in a CG tag (more than 65,535 operations: a kSmN placeholder, k the read's
+    length), which this kernel leaves to htslib, or MALFORMED_RECORD at a record that
+    cannot be read safely."""
     at = 0
     while at + 4 <= end:
         size = _little_endian(data, at, 4)

@@ -48,8 +48,8 @@ def _cigar_arrays(records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 
 def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False) -> list[SequenceDepth]:
     """Depth at every position of every @SQ sequence, in header order: the kernel reads
-    the records' bytes as the file is inflated; htslib's records only where a CIGAR is
-    kept in a CG tag."""
+    the records' bytes as the file is inflated; htslib's records only where a CIGAR may be
+    kept in a CG tag (a kSmN placeholder)."""
     names, lengths, records = bam_header_and_records(bam_path)
     try:
         depths = bam_records_depth(lengths, records, SKIPPED_FLAGS, min_mapping_quality, count_deletions)
@@ -64,17 +64,17 @@ def bam_header_and_records(bam_path: Path | str) -> tuple[list[str], list[int], 
     """The @SQ names and lengths of a BAM file's binary header (SAM specification,
     section 4.2), and the uncompressed bytes that follow it, in pieces."""
     pieces = decompressed_pieces(bam_path)
-    data = b""
+    data, at = b"", 0
 
     def take(size: int) -> bytes:
-        nonlocal data
-        while len(data) < size:
+        nonlocal data, at
+        while len(data) - at < size:
             piece = next(pieces, None)
             if piece is None:
                 raise ValueError(f"{bam_path}: the BAM header is cut short")
-            data += piece
-        taken, data = data[:size], data[size:]
-        return taken
+            data, at = data[at:] + piece, 0
+        at += size
+        return data[at - size : at]
 
     if take(4) != b"BAM\1":
         raise ValueError(f"{bam_path}: not a BAM file")
@@ -83,7 +83,7 @@ def bam_header_and_records(bam_path: Path | str) -> tuple[list[str], list[int], 
     for _ in range(struct.unpack("<i", take(4))[0]):
         names.append(take(struct.unpack("<i", take(4))[0]).rstrip(b"\0").decode())
         lengths.append(struct.unpack("<i", take(4))[0])
-    return names, lengths, itertools.chain([data], pieces)
+    return names, lengths, itertools.chain([data[at:]], pieces)
 
 
 def bam_depth_with_htslib(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False) -> list[SequenceDepth]:
