@@ -12,7 +12,9 @@ are known. Measured in the same invocation, one and two threads:
   ``bcftools consensus``;
 - alignment alone: mappy + the BAM record kernel (``workflows.common.alignment.align_reads``) vs
   the ``minimap2`` command writing SAM, in reads/s;
-- depth alone: our kernel over the BAM's CIGARs vs ``samtools depth -a``.
+- depth alone: our kernel over the BAM's records (its bytes) vs ``samtools depth -a``;
+- and where our 2-thread run's time went: each job's start and duration, from the run
+  store's task records.
 
 Peak RSS is that of the largest single process (wait4), not the sum over a pipeline.
 Each command starts as a fresh process, so Python start-up counts on our side.
@@ -21,12 +23,14 @@ Each command starts as a fresh process, so Python start-up counts on our side.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from benchmarks import timing
@@ -106,6 +110,24 @@ def hand_typed(reference: Path, read_1: Path, read_2: Path, folder: Path, thread
     ])
 
 
+def job_timeline(lsdih: list[str]) -> list[tuple]:
+    """(rule, start, seconds) of each job of the latest run, from its run start (the run
+    store's task records), and the time from the last job's end to the run's end."""
+    latest = json.loads(subprocess.run(lsdih + ["runs", "list", "--json", "--limit", "1"], check=True,
+                                       capture_output=True, text=True).stdout)[0]["run_id"]
+    run = json.loads(subprocess.run(lsdih + ["runs", "show", latest, "--json"], check=True, capture_output=True,
+                                    text=True).stdout)
+    started, ended = datetime.fromisoformat(run["started_at"]), datetime.fromisoformat(run["ended_at"])
+    rows = []
+    for task in run["tasks"]:
+        if task["start_time"] and task["end_time"]:
+            first, last = datetime.fromisoformat(task["start_time"]), datetime.fromisoformat(task["end_time"])
+            rows.append((task["rule"], (first - started).total_seconds(), (last - first).total_seconds()))
+    last_end = max((start + seconds for _, start, seconds in rows), default=0.0)
+    rows.append(("(last job's end to the run's end)", last_end, (ended - started).total_seconds() - last_end))
+    return rows
+
+
 def _variants(vcf: Path) -> set[tuple]:
     import pysam
 
@@ -143,7 +165,7 @@ def main(args: argparse.Namespace) -> int:
             folder.mkdir()
             theirs = run_measured(hand_typed(reference, read_1, read_2, folder, threads))
             figures[f"workflow_{threads}"] = {"ours_s": ours[0], "ours_rss_mb": ours[1], "hand_s": theirs[0],
-                                              "hand_rss_mb": theirs[1]}
+                                              "hand_rss_mb": theirs[1], "jobs": job_timeline(lsdih)}
             rows.append((f"whole pipeline, {threads} thread(s)", ours[0], theirs[0], theirs[0] / ours[0], ours[1], theirs[1]))
 
         prepared = scratch / "ours1" / "reference"
@@ -166,6 +188,8 @@ def main(args: argparse.Namespace) -> int:
         agree = _variants(ours_vcf) == _variants(scratch / "hand1" / "hand.vcf.gz")
     print(f"{args.pairs:,} read pairs (2 x 150 bp) simulated from {source} with {args.snps} SNPs; "
           f"{os.cpu_count()} CPUs; variant sets of workflow and hand-typed pipeline equal: {agree}")
+    print_table("jobs of our run with 2 threads (seconds from the run's start, as the run store recorded them)",
+                ("job", "start s", "seconds"), figures["workflow_2"]["jobs"])
     print_table("lsdih vs the hand-typed Debian pipeline (ratio > 1: lsdih faster)",
                 ("step", "lsdih s", "peer s", "peer/lsdih", "lsdih peak RSS MB", "peer peak RSS MB"), rows)
     save_json(args.json, {"arguments": {k: str(v) for k, v in vars(args).items()}, "variants_agree": agree, **figures})
