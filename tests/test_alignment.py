@@ -355,3 +355,14 @@ def test_consensus_refuses_a_ref_that_differs_from_the_reference():
 
     with pytest.raises(ValueError, match="REF T differs"):
         consensus_sequence(b"ACGT", np.full(4, 9, dtype=np.int32), [(0, "T", "G")], 1, "s")
+
+
+def test_an_alignment_too_long_for_bam_names_its_read(tmp_path, reference, monkeypatch):
+    """BAM counts CIGAR operations in 16 bits; here the limit is lowered to 3 so that a
+    read with a deletion (three operations, two more for clips) goes past it."""
+    fasta, sequences, arrays, aligner = reference
+    deleted = GENOME[2000:2060] + GENOME[2063:2120]
+    write_fastq(tmp_path / "r.fq", [("plain", GENOME[100:200]), ("gapped", deleted), ("after", GENOME[300:400])])
+    monkeypatch.setattr(alignment, "MAX_CIGAR_OPERATIONS", 3)
+    with pytest.raises(ValueError, match="read gapped: an alignment of 3 CIGAR operations is too long for BAM"):
+        align_reads(aligner, arrays, sequences, [tmp_path / "r.fq"], tmp_path / "x.bam", "s")

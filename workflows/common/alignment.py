@@ -161,19 +161,23 @@ def _encode_batch(aligner: mappy.Aligner, reference: _Reference, batch: ReadBatc
     mates = len(batch.sequences)
     hits_per_read, hits, cigars, cigar_counts = [], [], [], []
     numbers = reference.numbers
-    for number, template in enumerate(zip(*batch.sequences)):
-        by_read = ([], []) if mates == 2 else ([],)
+    for template in zip(*batch.sequences):
+        first, second = [], []  # single reads' hits are all read 1's
         for hit in aligner.map(*template, buf=buffer):
             if hit.is_primary:
-                by_read[hit.read_num - 1 if mates == 2 else 0].append(hit)
-        for read_hits in by_read:
+                (second if hit.read_num == 2 else first).append(hit)
+        for read_hits in (first, second)[:mates]:
             hits_per_read.append(len(read_hits))
             for hit in read_hits:
-                if len(hit.cigar) + 2 > MAX_CIGAR_OPERATIONS:
-                    raise ValueError(f"read {batch.names[number]}: an alignment of {len(hit.cigar)} CIGAR operations is too long for BAM")
-                hits.append((numbers[hit.ctg], hit.r_st, hit.r_en, hit.q_st, hit.q_en, hit.strand < 0, hit.mapq))
-                cigars += hit.cigar
-                cigar_counts.append(len(hit.cigar))
+                cigar = hit.cigar
+                hits += (numbers[hit.ctg], hit.r_st, hit.r_en, hit.q_st, hit.q_en, hit.strand < 0, hit.mapq)
+                for operation in cigar:
+                    cigars += operation
+                cigar_counts.append(len(cigar))
+    if cigar_counts and max(cigar_counts) + 2 > MAX_CIGAR_OPERATIONS:
+        read = int(np.searchsorted(_offsets(hits_per_read), cigar_counts.index(max(cigar_counts)), side="right")) - 1
+        raise ValueError(f"read {batch.names[read // mates]}: an alignment of {max(cigar_counts)} CIGAR operations "
+                         "is too long for BAM")
     # Reads in template order: read 1 and read 2 of each pair side by side.
     sequences = [sequence for template in zip(*batch.sequences) for sequence in template]
     qualities = [quality for template in zip(*batch.qualities) for quality in template]
@@ -187,8 +191,8 @@ def _encode_batch(aligner: mappy.Aligner, reference: _Reference, batch: ReadBatc
         mates, np.frombuffer(b"".join(names), dtype=np.uint8), _offsets([len(name) for name in names]),
         _bytes(sequences), _bytes(qualities), np.array(has_qualities, dtype=np.bool_),
         _offsets([len(sequence) for sequence in sequences]), _offsets(hits_per_read),
-        np.array(hits, dtype=np.int64).reshape(len(hits), 7), _offsets(cigar_counts),
-        np.array(cigars, dtype=np.int64).reshape(len(cigars), 2),
+        np.array(hits, dtype=np.int64).reshape(-1, 7), _offsets(cigar_counts),
+        np.array(cigars, dtype=np.int64).reshape(-1, 2),
         reference.bases, reference.offsets, reference.names, reference.name_offsets, reference.read_group,
         reference.max_fragment_length,
     )  # fmt: skip
