@@ -88,8 +88,9 @@ class AlignmentCounts:
 
 @dataclass(frozen=True)
 class AlignmentSettings:
-    """`threads`: processes that map and write batches (one: all in this process);
-    `batch_reads`: reads, or pairs, per batch. Neither changes the records written."""
+    """`threads`: processes that map and write batches (one, for single reads: all in
+    this process); `batch_reads`: reads, or pairs, per batch. Neither changes the records
+    written."""
 
     preset: str = "sr"
     threads: int = 1
