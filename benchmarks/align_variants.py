@@ -73,7 +73,7 @@ align_reads(load_aligner(prepared.minimap2_index("sr"), "sr"), reference_arrays(
 DEPTH_ONLY = """
 import sys
 from workflows.common.bam_coverage import bam_depth, write_depth_table
-write_depth_table(bam_depth(sys.argv[1]), sys.argv[2])
+write_depth_table(bam_depth(sys.argv[1], threads=1), sys.argv[2])  # as samtools depth: one thread
 """
 
 

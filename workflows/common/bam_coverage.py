@@ -46,11 +46,12 @@ def _cigar_arrays(records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return np.asarray(starts, dtype=np.int64), offsets, np.asarray(operations, dtype=np.uint8), np.asarray(lengths, dtype=np.int64)
 
 
-def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False) -> list[SequenceDepth]:
+def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletions: bool = False,
+              threads: int | None = None) -> list[SequenceDepth]:
     """Depth at every position of every @SQ sequence, in header order: the kernel reads
-    the records' bytes as the file is inflated; htslib's records only where a CIGAR may be
-    kept in a CG tag (a kSmN placeholder)."""
-    names, lengths, records = bam_header_and_records(bam_path)
+    the records' bytes as `threads` threads inflate the file (None: up to 4 cores);
+    htslib's records only where a CIGAR may be kept in a CG tag (a kSmN placeholder)."""
+    names, lengths, records = bam_header_and_records(bam_path, threads)
     try:
         depths = bam_records_depth(lengths, records, SKIPPED_FLAGS, min_mapping_quality, count_deletions)
     except BamRecordsError as error:
@@ -60,10 +61,11 @@ def bam_depth(bam_path: Path | str, min_mapping_quality: int = 0, count_deletion
     return [SequenceDepth(name, depth) for name, depth in zip(names, depths)]
 
 
-def bam_header_and_records(bam_path: Path | str) -> tuple[list[str], list[int], Iterator[bytes]]:
+def bam_header_and_records(bam_path: Path | str,
+                           threads: int | None = None) -> tuple[list[str], list[int], Iterator[bytes]]:
     """The @SQ names and lengths of a BAM file's binary header (SAM specification,
     section 4.2), and the uncompressed bytes that follow it, in pieces."""
-    pieces = decompressed_pieces(bam_path)
+    pieces = decompressed_pieces(bam_path, threads)
     data, at = b"", 0
 
     def take(size: int) -> bytes:

@@ -27,7 +27,8 @@ def main(snakemake):
         logger.info("%d variant alleles written to %s", len(variants), snakemake.output.vcf)
         # Reads that show a deletion cover the deleted bases: without them a called
         # deletion would always fall in a masked stretch.
-        depths = {sequence.name: sequence.depth for sequence in bam_depth(snakemake.input.bam, count_deletions=True)}
+        counted = bam_depth(snakemake.input.bam, count_deletions=True, threads=snakemake.threads)
+        depths = {sequence.name: sequence.depth for sequence in counted}
         sequences = consensus_sequences(prepared.fasta, snakemake.output.vcf, depths, params.min_consensus_depth)
         write_fasta(sequences, snakemake.wildcards.sample, snakemake.output.consensus)
         for sequence in sequences:

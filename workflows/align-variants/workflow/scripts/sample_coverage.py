@@ -8,7 +8,7 @@ from workflows.common.rule_logging import logging_to
 
 def main(snakemake):
     with logging_to(snakemake.log[0]) as logger:
-        depths = bam_depth(snakemake.input.bam)
+        depths = bam_depth(snakemake.input.bam, threads=snakemake.threads)
         write_depth_table(depths, snakemake.output.depth)
         rows = summary_rows(depths)
         with open(snakemake.output.summary, "w", encoding="utf-8") as table:
