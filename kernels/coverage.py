@@ -171,7 +171,8 @@ def bam_records_depth(lengths: list[int], pieces: Iterable, skipped_flags: int, 
     """The depth (int32) along each reference sequence of a BAM file, from its record
     section (uncompressed, as `pieces` of bytes cut anywhere) with no Python object per
     record: records whose flag has none of `skipped_flags`, with at least
-    `min_mapping_quality`, and a CIGAR. None when a record's CIGAR lives in a CG tag."""
+    `min_mapping_quality`, and a CIGAR. None at a CIGAR shaped like the placeholder of one
+    kept in a CG tag (kSmN), which the caller leaves to htslib."""
     slots = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum([length + 1 for length in lengths], out=slots[1:])
     difference = np.zeros(int(slots[-1]), dtype=np.int64)
