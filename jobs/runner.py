@@ -280,7 +280,9 @@ def _ctrl_c_requests_cancel() -> Iterator[threading.Event]:
 def _settle(store: Store, run_id: str, returncode: int, log_path: Path) -> Run:
     """Give a run whose driver is gone a final state if the driver could not."""
     run = store.get_run(run_id)
-    if run.run_state.is_terminal:
+    # QUEUED: the run ended and was resumed before this driver's exit was seen; the new
+    # attempt is not this supervisor's to settle.
+    if run.run_state.is_terminal or run.run_state == RunState.QUEUED:
         return run
     try:
         if run.run_state == RunState.CANCELING:

@@ -14,7 +14,7 @@ import pytest
 from jobs.catalogue import Catalogue
 from jobs.driver_launch import DriverLauncher
 from jobs.params import InvalidInputs, InvalidParameters
-from jobs.runner import cancel_run, driver_environment, execute_run, failure_of, prepare_run, resume_run
+from jobs.runner import _settle, cancel_run, driver_environment, execute_run, failure_of, prepare_run, resume_run
 from jobs.settings import load_settings
 from jobs.states import RunState, TaskState
 from jobs.store import Store
@@ -143,6 +143,15 @@ def test_cancelling_a_queued_run_needs_no_process(toy, texts, tmp_path, store):
     run = prepare_run(store, toy, texts, {}, tmp_path / "out", "local", 1)
     assert cancel_run(store, run.id).run_state == RunState.CANCELED
     assert resume_run(store, run.id).run_state == RunState.QUEUED
+
+
+def test_a_late_driver_exit_leaves_a_resumed_run_queued(toy, texts, tmp_path, store):
+    """A cancelled run resumed before its old driver's exit was seen (found in CI: the
+    old supervisor turned the new attempt into SYSTEM_ERROR)."""
+    run = prepare_run(store, toy, texts, {}, tmp_path / "out", "local", 1)
+    cancel_run(store, run.id)
+    resume_run(store, run.id)
+    assert _settle(store, run.id, 130, tmp_path / "driver.log").run_state == RunState.QUEUED
 
 
 def test_a_driver_killed_outright_leaves_a_system_error(toy, texts, tmp_path, store, settings):
